@@ -1,0 +1,128 @@
+"""Grievance endpoints: create, read, list and act; every write goes through services."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from app.api.schemas import ActionIn, GrievanceIn, GrievanceOut, GrievancePage
+from app.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from channels.accept import accept
+from core.errors import InvalidInput, PermissionDenied
+from intake import queries, services
+from intake.models import Role, Status
+from intake.schemas import GrievanceDraft
+from routing.services import transfer
+
+router = APIRouter(prefix="/api/v1/grievances", tags=["grievances"])
+
+OFFICE_ROLES = frozenset({Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.MANAGER, Role.ADMIN})
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "acknowledge": OFFICE_ROLES,
+    "respond": OFFICE_ROLES,
+    "request_info": OFFICE_ROLES,
+    "resolve": OFFICE_ROLES,
+    "reopen": OFFICE_ROLES,
+    "close": OFFICE_ROLES,
+    "transfer": OFFICE_ROLES | {Role.OPERATOR},
+    "note": OFFICE_ROLES | {Role.OPERATOR},
+}
+SERVICE_ACTIONS = {
+    "acknowledge": services.acknowledge,
+    "respond": services.respond,
+    "request_info": services.request_info,
+    "note": services.add_note,
+    "resolve": services.resolve,
+    "reopen": services.reopen,
+    "close": services.close,
+}
+
+
+@router.post("", status_code=201, response_model=GrievanceOut)
+def create(body: GrievanceIn, response: Response, session: SessionDep, principal: PrincipalDep, now: NowDep,
+           settings: SettingsDep,
+           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> GrievanceOut:
+    """File a grievance; repeat the same Idempotency-Key to retry safely (the first result comes back)."""
+    draft = GrievanceDraft(**body.model_dump())
+    key = (f"api:{principal.key_id}", idempotency_key) if idempotency_key is not None else None
+    result = accept(session, draft=draft, actor=principal.actor, now=now, region=settings.default_region,
+                    idempotency=key)
+    if not result.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    out = GrievanceOut.of(result.grievance, role=principal.role, with_events=True)
+    out.secret = result.secret
+    response.headers["Location"] = f"/api/v1/grievances/{result.grievance.tracking_number}"
+    return out
+
+
+@router.get("/{tracking_number}", response_model=GrievanceOut)
+def read(tracking_number: str, session: SessionDep, principal: PrincipalDep) -> GrievanceOut:
+    """One grievance with its whole timeline, oldest event first."""
+    grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
+    return GrievanceOut.of(grievance, role=principal.role, with_events=True)
+
+
+@router.get("", response_model=GrievancePage)
+def list_(session: SessionDep, principal: PrincipalDep,
+          office: Annotated[str | None, Query(max_length=64)] = None,
+          status: Status | None = None,
+          since: datetime | None = None,
+          cursor: Annotated[str | None, Query(max_length=64)] = None,
+          limit: Annotated[int, Query(ge=1, le=200)] = 50) -> GrievancePage:
+    """Grievances you can see, oldest first; follow next_cursor until it is null."""
+    office_id = None
+    if office is not None:
+        found = queries.office_by_code(session, office)
+        if found is None:
+            raise InvalidInput(f"unknown office {office!r}; GET /api/v1/offices lists them", field="office")
+        office_id = found.id
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput("since needs a timezone, e.g. 2026-11-01T00:00:00Z", field="since")
+    rows = queries.list_for_scope(session, scope=principal.scope, office_id=office_id, status=status, since=since,
+                                  after_id=_decode_cursor(cursor), limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return GrievancePage(items=[GrievanceOut.of(g, role=principal.role, with_events=False) for g in rows],
+                         next_cursor=_encode_cursor(rows[-1].id) if more else None)
+
+
+@router.post("/{tracking_number}/actions", response_model=GrievanceOut)
+def act(tracking_number: str, body: ActionIn, session: SessionDep, principal: PrincipalDep,
+        now: NowDep) -> GrievanceOut:
+    """Act on a grievance: acknowledge, respond, note, request_info, transfer (with office), resolve, reopen, close."""
+    grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
+    if principal.role not in ACTION_ROLES[body.action]:
+        raise PermissionDenied(f"the {principal.role.value} role may not {body.action.replace('_', ' ')}")
+    if body.action == "transfer":
+        if not body.office:
+            raise InvalidInput("transfer needs the code of the receiving office in 'office'", field="office")
+        to_office = queries.office_by_code(session, body.office)
+        if to_office is None:
+            raise InvalidInput(f"unknown office {body.office!r}; GET /api/v1/offices lists them", field="office")
+        transfer(session, grievance=grievance, to_office=to_office, actor=principal.actor, now=now, note=body.note)
+    else:
+        SERVICE_ACTIONS[body.action](session, grievance=grievance, actor=principal.actor, now=now, note=body.note)
+    session.flush()
+    return GrievanceOut.of(grievance, role=principal.role, with_events=True)
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"g:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != "g" or not value.isdigit():
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not one this API gave out; start again without it", field="cursor") from exc
+
+

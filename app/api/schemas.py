@@ -1,0 +1,181 @@
+"""JSON shapes of the public API (field names are a contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from intake.models import Channel, Grievance, GrievanceEvent, Office, Role
+from intake.normalise import mask_phone
+from intake.queries import expected_deadlines
+
+PHONE_ROLES = frozenset({Role.OPERATOR, Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.ADMIN})
+
+
+class GrievanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=20_000, description="The complaint, at most 5,000 characters once normalised")
+    phone: str | None = Field(default=None, max_length=64, description="Any local or international format")
+    name: str | None = Field(default=None, max_length=400)
+    channel: Channel = Channel.API
+    language: str | None = Field(default=None, max_length=16, description="e.g. en, ne")
+    category: str | None = Field(default=None, max_length=64, description="A code from GET /api/v1/categories")
+    admin_area: str | None = Field(default=None, max_length=64)
+    location_text: str | None = Field(default=None, max_length=1000)
+    anonymous: bool = False
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["acknowledge", "respond", "note", "request_info", "transfer", "resolve", "reopen", "close"]
+    note: str | None = Field(default=None, max_length=10_000)
+    office: str | None = Field(default=None, max_length=64, description="Office code, for transfer")
+
+
+class Ref(BaseModel):
+    code: str
+    name: str
+
+
+class ActorOut(BaseModel):
+    type: str
+    id: str | None
+    role: str | None
+    name: str | None
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    at: datetime
+    actor: ActorOut
+    office: Ref | None
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    data: dict[str, Any]
+    public: bool
+
+    @classmethod
+    def of(cls, event: GrievanceEvent) -> EventOut:
+        return cls(id=event.id, kind=event.kind.value, at=event.at,
+                   actor=ActorOut(type=event.actor_type.value, id=event.actor_id, role=event.actor_role,
+                                  name=event.actor_name),
+                   office=_ref(event.office), from_status=_value(event.from_status),
+                   to_status=_value(event.to_status), note=event.note, data=event.data or {}, public=event.public)
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    due_at: datetime
+    met_at: datetime | None
+    basis: str
+
+
+class CitizenOut(BaseModel):
+    name: str | None
+    phone: str | None
+    language: str | None
+
+
+class GrievanceOut(BaseModel):
+    tracking_number: str
+    status: str
+    channel: str
+    text: str
+    language: str | None
+    admin_area: str | None
+    location_text: str | None
+    office: Ref | None
+    category: Ref | None
+    priority: str
+    confidentiality: str
+    citizen: CitizenOut | None
+    received_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    transfer_count: int
+    reopen_count: int
+    deadlines: list[DeadlineOut]
+    events: list[EventOut] | None = Field(default=None, description="The timeline, oldest first")
+    secret: str | None = Field(default=None, description="Citizen secret, shown once, in the creating response")
+
+    @classmethod
+    def of(cls, grievance: Grievance, *, role: Role, with_events: bool) -> GrievanceOut:
+        return cls(
+            tracking_number=grievance.tracking_number or "", status=grievance.status.value,
+            channel=grievance.channel.value, text=grievance.text, language=grievance.language,
+            admin_area=grievance.admin_area, location_text=grievance.location_text,
+            office=_ref(grievance.office), category=_ref(grievance.category),
+            priority=grievance.priority.value, confidentiality=grievance.confidentiality.value,
+            citizen=_citizen(grievance, role), received_at=grievance.received_at,
+            first_response_at=grievance.first_response_at, resolved_at=grievance.resolved_at,
+            closed_at=grievance.closed_at, updated_at=grievance.updated_at,
+            transfer_count=grievance.transfer_count, reopen_count=grievance.reopen_count,
+            deadlines=[DeadlineOut(**d) for d in expected_deadlines(grievance)],  # type: ignore[arg-type]
+            events=[EventOut.of(e) for e in grievance.events] if with_events else None,
+        )
+
+
+class GrievancePage(BaseModel):
+    items: list[GrievanceOut]
+    next_cursor: str | None
+
+
+class OfficeOut(BaseModel):
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    jurisdiction: list[str]
+    timezone: str
+    oversight: bool
+    integrity_unit: bool
+    categories: list[str]
+
+    @classmethod
+    def of(cls, office: Office) -> OfficeOut:
+        return cls(code=office.code, name=office.name, level=office.level.value,
+                   parent=office.parent.code if office.parent else None, jurisdiction=list(office.jurisdiction),
+                   timezone=office.timezone, oversight=office.is_oversight,
+                   integrity_unit=office.is_integrity_unit, categories=sorted(c.code for c in office.categories))
+
+
+class OfficeList(BaseModel):
+    items: list[OfficeOut]
+
+
+class CategoryOut(BaseModel):
+    code: str
+    name: str
+    description: str
+    response_hours: int
+    resolution_hours: int
+    integrity: bool
+
+
+class CategoryList(BaseModel):
+    items: list[CategoryOut]
+
+
+def _ref(thing: Any) -> Ref | None:
+    return Ref(code=thing.code, name=thing.name) if thing is not None else None
+
+
+def _value(status: Any) -> str | None:
+    return status.value if status is not None else None
+
+
+def _citizen(grievance: Grievance, role: Role) -> CitizenOut | None:
+    """Anonymous complainants stay unknown to offices; phones are shown only to roles that call back."""
+    citizen = grievance.citizen
+    if citizen is None or grievance.confidentiality.value == "anonymous":
+        return None
+    phone = citizen.phone if role in PHONE_ROLES else mask_phone(citizen.phone)
+    return CitizenOut(name=citizen.name, phone=phone, language=citizen.language)

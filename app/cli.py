@@ -1,0 +1,222 @@
+"""`redress`: the command line of the service. `redress --help` and `redress COMMAND --help` document it."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from core.clock import parse_instant, utcnow
+from core.errors import DomainError
+from core.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"redress: settings are not valid:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(settings, args) or 0)
+    except DomainError as exc:
+        print(f"redress: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redress", description="OpenRedress grievance redress service. "
+                                     "Settings come from REDRESS_* environment variables or .env (see README).")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="migrate the database to head; with --demo, load the demo directory")
+    init.add_argument("--demo", action="store_true",
+                      help="load the demo province, print its staff logins and a fresh demo API key")
+    init.set_defaults(handler=_init)
+
+    serve = commands.add_parser("serve", help="serve the web app and API, with the scheduler and delivery in-process")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="web worker processes (default 1); with more, run `redress worker` for the jobs")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run jobs in this process")
+    serve.set_defaults(handler=_serve)
+
+    worker = commands.add_parser("worker", help="run the scheduler and outbound delivery without the web server")
+    worker.set_defaults(handler=_worker)
+
+    apikey = commands.add_parser("apikey", help="manage API keys").add_subparsers(required=True, metavar="ACTION")
+    create = apikey.add_parser("create", help="create a key and print it alone on the last line")
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    create.add_argument("--office", default=None, help="office code the key is tied to (default: the root office)")
+    create.add_argument("--role", default="admin",
+                        choices=["officer", "office_head", "operator", "oversight", "manager", "admin"],
+                        help="role of the key (default admin)")
+    create.set_defaults(handler=_apikey_create)
+
+    jobs = commands.add_parser("jobs", help="list or run periodic jobs").add_subparsers(required=True, metavar="ACTION")
+    jobs.add_parser("list", help="list the periodic jobs").set_defaults(handler=_jobs_list)
+    run = jobs.add_parser("run", help="run one job once")
+    run.add_argument("name", help="job name, from `redress jobs list`")
+    run.add_argument("--now", default=None, help="ISO-8601 time to run as (default: the real clock)")
+    run.set_defaults(handler=_jobs_run)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(required=True, metavar="ACTION")
+    up = db.add_parser("upgrade", help="migrate up (default to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(handler=_db_upgrade)
+    down = db.add_parser("downgrade", help="migrate down to REVISION (e.g. -1 or base)")
+    down.add_argument("revision")
+    down.set_defaults(handler=_db_downgrade)
+    db.add_parser("current", help="print the database's revision and the head").set_defaults(handler=_db_current)
+    return parser
+
+
+def _engine(settings: Settings):  # noqa: ANN202
+    from core.db import make_engine
+
+    return make_engine(settings.database_url)
+
+
+def _init(settings: Settings, args: argparse.Namespace) -> int:
+    from app import migrate
+    from app.demo import DEMO_PASSWORD, load_demo
+    from core.db import make_sessionmaker, transaction
+
+    engine = _engine(settings)
+    migrate.upgrade(engine)
+    print(f"database at revision {migrate.current(engine)}")
+    if args.demo:
+        with transaction(make_sessionmaker(engine)) as session:
+            demo = load_demo(session, now=utcnow())
+        print(f"demo directory: {demo.loaded.offices} offices, {demo.loaded.categories} categories")
+        print(f"demo staff logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, office, _name in demo.loaded.staff:
+            print(f"  {username:<28} {role:<12} {office}")
+        print(f"demo API key (role admin; use as 'Authorization: Bearer <key>'):\n{demo.api_key}")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app import migrate
+
+    engine = _engine(settings)
+    if migrate.current(engine) != migrate.head(engine):
+        print("redress: the database is not at the latest migration; run `redress init` first", file=sys.stderr)
+        return 1
+    engine.dispose()
+    if args.workers > 1:
+        uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+        return 0
+    from app.main import create_app
+
+    app = create_app(settings, background=not args.no_scheduler)
+    print(f"OpenRedress on http://{args.host}:{args.port}  (API docs: /docs)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _worker(settings: Settings, _args: argparse.Namespace) -> int:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from app import jobs
+    from core.db import make_sessionmaker
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    registry = jobs.registry(settings, make_sessionmaker(_engine(settings)))
+    jobs.schedule(scheduler, registry, utcnow)
+    print(f"worker running jobs: {', '.join(registry)} (Ctrl-C stops)")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+    return 0
+
+
+def _apikey_create(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from core.db import make_sessionmaker, transaction
+    from intake.accounts import create_api_key
+    from intake.models import Office, Role
+    from intake.queries import office_by_code
+
+    with transaction(make_sessionmaker(_engine(settings))) as session:
+        if args.office:
+            office = office_by_code(session, args.office)
+            if office is None:
+                print(f"redress: unknown office {args.office!r}", file=sys.stderr)
+                return 1
+        else:
+            office = session.scalar(select(Office).where(Office.parent_id.is_(None)).order_by(Office.id))
+            if office is None:
+                print("redress: no offices yet; run `redress init --demo` or load a directory", file=sys.stderr)
+                return 1
+        issued = create_api_key(session, name=args.name, role=Role(args.role), office=office, now=utcnow())
+    print(f"API key {args.name!r}: role {args.role}, office {office.code}. It is shown once:")
+    print(issued.secret)
+    return 0
+
+
+def _jobs_list(settings: Settings, _args: argparse.Namespace) -> int:
+    from app import jobs
+    from core.db import make_sessionmaker
+
+    for job in jobs.registry(settings, make_sessionmaker(_engine(settings))).values():
+        print(f"{job.name:<16} every {job.interval_seconds:g}s  {job.description}")
+    return 0
+
+
+def _jobs_run(settings: Settings, args: argparse.Namespace) -> int:
+    from app import jobs
+    from core.db import make_sessionmaker
+
+    registry = jobs.registry(settings, make_sessionmaker(_engine(settings)))
+    if args.name not in registry:
+        print(f"redress: no job {args.name!r}; `redress jobs list` names them", file=sys.stderr)
+        return 1
+    try:
+        now = parse_instant(args.now) if args.now else utcnow()
+    except ValueError:
+        print(f"redress: --now {args.now!r} is not an ISO-8601 time such as 2026-11-23T09:00:00Z", file=sys.stderr)
+        return 2
+    done = registry[args.name].run(now)
+    print(f"{args.name} at {now.isoformat()}: {done} done")
+    return 0
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from app import migrate
+
+    engine = _engine(settings)
+    migrate.upgrade(engine, args.revision)
+    print(f"database at revision {migrate.current(engine)}")
+    return 0
+
+
+def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from app import migrate
+
+    engine = _engine(settings)
+    migrate.downgrade(engine, args.revision)
+    print(f"database at revision {migrate.current(engine)}")
+    return 0
+
+
+def _db_current(settings: Settings, _args: argparse.Namespace) -> int:
+    from app import migrate
+
+    engine = _engine(settings)
+    print(f"current: {migrate.current(engine)}\nhead:    {migrate.head(engine)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""The demo: a fictional province's directory, its staff logins and an API key, for `make run`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from intake.accounts import create_api_key, revoke_api_keys
+from intake.models import Role
+from intake.queries import office_by_code
+from routing.directory import Loaded, load_file
+
+DIRECTORY = Path(__file__).parent / "demo_directory.toml"
+DEMO_PASSWORD = "redress-demo"  # noqa: S105 - printed on purpose: demo accounts only
+DEMO_KEY_NAME = "demo-admin"
+
+
+@dataclass
+class Demo:
+    loaded: Loaded
+    api_key: str
+
+
+def load_demo(session: Session, *, now: datetime) -> Demo:
+    """Load (or refresh) the demo directory and issue a fresh demo admin key, revoking the previous one."""
+    loaded = load_file(session, path=DIRECTORY, now=now, staff_password=DEMO_PASSWORD)
+    root = office_by_code(session, "RV")
+    if root is None:
+        raise RuntimeError("the demo directory has no root office RV")
+    revoke_api_keys(session, name=DEMO_KEY_NAME, now=now)
+    issued = create_api_key(session, name=DEMO_KEY_NAME, role=Role.ADMIN, office=root, now=now)
+    return Demo(loaded=loaded, api_key=issued.secret)

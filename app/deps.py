@@ -1,0 +1,70 @@
+"""Request dependencies: one transaction per request, the clock, and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from core.errors import DomainError
+from core.settings import Settings
+from intake import queries
+from intake.access import Scope, scope_for
+from intake.accounts import hash_api_key
+from intake.actors import Actor
+from intake.models import ActorType, Role
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """The request's one transaction: committed when the endpoint returns, before the response leaves."""
+    with request.app.state.session_factory() as session, session.begin():
+        yield session
+
+
+def _now(request: Request) -> datetime:
+    return request.app.state.clock()
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
+NowDep = Annotated[datetime, Depends(_now)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: an API key (staff sessions arrive with the staff pages)."""
+
+    actor: Actor
+    role: Role
+    office_id: int
+    scope: Scope
+    key_id: int
+
+
+def _principal(request: Request, session: SessionDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send 'Authorization: Bearer <api key>'; `redress apikey create` makes one")
+    key = queries.api_key_by_hash(session, hash_api_key(token.strip()))
+    if key is None:
+        raise Unauthenticated("this API key is unknown or revoked")
+    actor = Actor(type=ActorType.API_KEY, id=str(key.id), role=key.role, office_id=key.office_id, name=key.name)
+    scope = scope_for(session, role=key.role, office_id=key.office_id)
+    return Principal(actor=actor, role=key.role, office_id=key.office_id, scope=scope, key_id=key.id)
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]

@@ -1,0 +1,112 @@
+"""Every error answers the same JSON shape: {"detail": "what is wrong, in plain words", "code": ..., "field": ...}."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.errors import DomainError
+
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+
+def _answer(status: int, detail: str, code: str, field: str | None = None, **extra: object) -> JSONResponse:
+    body: dict[str, object] = {"detail": detail, "code": code}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    return _answer(exc.status, exc.message, exc.code, exc.field)
+
+
+def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return _answer(400, "the request body is not valid JSON", "malformed_json")
+    problems = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        field = ".".join(location) or "body"
+        problems.append({"field": field, "message": _plain(error)})
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return _answer(422, detail, "invalid_input", problems[0]["field"] if problems else None, errors=problems)
+
+
+def _plain(error: dict[str, object]) -> str:
+    kind = error.get("type")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a field this endpoint accepts"
+    if kind == "model_attributes_type" or kind == "dict_type":
+        return "the body must be a JSON object"
+    return str(error.get("msg", "is not valid"))
+
+
+class RequestGuard:
+    """Refuses oversized bodies (413) and non-JSON writes to the API (415) before any handler runs."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["path"].startswith("/api/"):
+            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            if media_type != "application/json":
+                await _send_json(send, 415, "send the body as JSON with 'Content-Type: application/json'",
+                                 "unsupported_media_type")
+                return
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_json(send, 413, f"the request body is larger than {self.max_bytes} bytes", "too_large")
+            return
+        if declared is not None:
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read up to the limit, then hand the body on in one piece.
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await _send_json(send, 413, f"the request body is larger than {self.max_bytes} bytes", "too_large")
+                return
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _send_json(send: Send, status: int, detail: str, code: str) -> None:
+    body = json.dumps({"detail": detail, "code": code}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,60 @@
+"""Periodic jobs: one registry used by the scheduler, `redress worker` and `redress jobs run NAME`.
+
+APScheduler only triggers; each job is an ordinary function of `now` that is safe to re-run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from channels.delivery import deliver_due
+from channels.gateways import sms_gateway
+from core.clock import Clock
+from core.outbox import OutboxChannel
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    interval_seconds: float
+    run: Callable[[datetime], int]  # returns how many things it did
+
+
+def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Job]:
+    gateways = {OutboxChannel.SMS: sms_gateway(settings)}
+    jobs = [
+        Job("delivery", "send due messages from the outbox (SMS; Telegram once configured)",
+            settings.delivery_interval_seconds,
+            lambda now: deliver_due(factory, gateways=gateways, now=now)),
+    ]
+    return {job.name: job for job in jobs}
+
+
+def schedule(scheduler: BaseScheduler, jobs: dict[str, Job], clock: Clock) -> None:
+    """Add each job on its interval; a run still going when the next is due is skipped, not stacked."""
+    for job in jobs.values():
+        scheduler.add_job(_runner(job, clock), "interval", seconds=job.interval_seconds, id=job.name,
+                          max_instances=1, coalesce=True, replace_existing=True)
+
+
+def _runner(job: Job, clock: Clock) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            done = job.run(clock())
+        except Exception:
+            log.exception("job %s failed; it runs again at its next interval", job.name)
+            return
+        if done:
+            log.info("job %s: %d done", job.name, done)
+
+    return run

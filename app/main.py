@@ -1,0 +1,58 @@
+"""create_app(settings): the one place the web application is put together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import dev, errors, health, jobs, migrate
+from app.api import directory, grievances
+from core.clock import Clock, utcnow
+from core.db import make_engine, make_sessionmaker
+from core.settings import Environment, Settings, SmsProvider
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None,
+               session_factory: sessionmaker[Session] | None = None, clock: Clock = utcnow,
+               background: bool = False) -> FastAPI:
+    """Build the app; with `background`, the scheduler (sweeps and outbound delivery) runs in-process."""
+    engine = engine or make_engine(settings.database_url)
+    factory = session_factory or make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if background and settings.scheduler_enabled:
+            scheduler = BackgroundScheduler(timezone="UTC")
+            jobs.schedule(scheduler, jobs.registry(settings, factory), clock)
+            scheduler.start()
+            log.info("scheduler started: outbound delivery every %ss", settings.delivery_interval_seconds)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
+
+    app = FastAPI(title="OpenRedress", version="0.1.0", lifespan=lifespan,
+                  description="Multichannel citizen feedback and grievance redress service")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = factory
+    app.state.clock = clock
+    app.state.migration_head = migrate.head(engine)
+    errors.install(app)
+    app.add_middleware(errors.RequestGuard, max_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(grievances.router)
+    app.include_router(directory.router)
+    if settings.sms_provider is SmsProvider.CONSOLE and settings.environment is Environment.DEVELOPMENT:
+        app.include_router(dev.router)
+    return app

@@ -1,0 +1,171 @@
+"""Intake throughput: concurrent POST /api/v1/grievances over loopback against a running server.
+
+For each database (SQLite; PostgreSQL when one answers), this starts `uvicorn app.asgi:app --workers 2`
+on a fresh database with the demo directory, fires concurrent submissions, then the same load at the
+bare /healthz endpoint of the same app served the same way, and prints req/s, p50, p99 and the ratio.
+
+    .venv/bin/python bench/intake.py [--requests 2000] [--concurrency 32] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import migrate  # noqa: E402
+from app.demo import DIRECTORY  # noqa: E402
+from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from intake.accounts import create_api_key  # noqa: E402
+from intake.models import Role  # noqa: E402
+from intake.queries import office_by_code  # noqa: E402
+from routing.directory import load_file  # noqa: E402
+
+AREAS = ["RV-N", "RV-C", "RV-S"]
+CATEGORIES = ["water", "electricity", "roads", "waste", None]
+
+
+def prepare(url: str) -> str:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with transaction(make_sessionmaker(engine)) as session:
+        load_file(session, path=DIRECTORY, now=datetime.now(UTC))
+        key = create_api_key(session, name="bench", role=Role.ADMIN, office=office_by_code(session, "RV"),
+                             now=datetime.now(UTC)).secret
+    engine.dispose()
+    return key
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"REDRESS_DATABASE_URL": url, "REDRESS_SCHEDULER_ENABLED": "false"}
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+                            cwd=ROOT, env=env)
+
+
+def wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not become ready")
+
+
+async def load(base: str, key: str, *, requests: int, concurrency: int, intake: bool) -> dict[str, float]:
+    latencies: list[float] = []
+    failures = 0
+    counter = iter(range(requests))
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal failures
+        for i in counter:
+            started = time.perf_counter()
+            if intake:
+                body = {"text": f"Benchmark complaint {i}: no water since morning in ward {i % 9}",
+                        "phone": f"98{10000000 + i % 50000:08d}", "admin_area": AREAS[i % 3],
+                        "category": CATEGORIES[i % 5]}
+                answer = await client.post("/api/v1/grievances", json=body,
+                                           headers=headers | {"Idempotency-Key": uuid.uuid4().hex})
+                ok = answer.status_code == 201
+            else:
+                answer = await client.get("/healthz")
+                ok = answer.status_code == 200
+            latencies.append(time.perf_counter() - started)
+            failures += not ok
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000, "failures": failures}
+
+
+def run_one(label: str, url: str, args: argparse.Namespace) -> None:
+    key = prepare(url)
+    port = free_port()
+    server = serve(url, port, args.workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base)
+        asyncio.run(load(base, key, requests=200, concurrency=args.concurrency, intake=True))  # warm-up
+        asyncio.run(load(base, key, requests=200, concurrency=args.concurrency, intake=False))
+        intake = asyncio.run(load(base, key, requests=args.requests, concurrency=args.concurrency, intake=True))
+        bare = asyncio.run(load(base, key, requests=args.requests, concurrency=args.concurrency, intake=False))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for name, figures in (("POST /api/v1/grievances", intake), ("GET /healthz (bare)", bare)):
+        print(f"{label:<11} {name:<24} {figures['rps']:8.0f} req/s  p50 {figures['p50']:7.1f} ms  "
+              f"p99 {figures['p99']:7.1f} ms  failures {figures['failures']:.0f}")
+    print(f"{label:<11} intake/bare throughput ratio {intake['rps'] / bare['rps']:.2f}")
+
+
+def pg_database(base_url: str) -> tuple[str, callable]:
+    url = make_url(base_url)
+    name = f"redress_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pg", default=os.environ.get("REDRESS_TEST_DATABASE_URL",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    print(f"{args.requests} requests per endpoint, concurrency {args.concurrency}, "
+          f"uvicorn --workers {args.workers}, {os.cpu_count()} cores (load generator on the same machine)")
+    with tempfile.TemporaryDirectory() as tmp:
+        run_one("SQLite", f"sqlite:///{tmp}/bench.db", args)
+    try:
+        url, drop = pg_database(args.pg)
+    except Exception as exc:  # no server: say so and stop
+        print(f"PostgreSQL  skipped: {type(exc).__name__}")
+        return
+    try:
+        run_one("PostgreSQL", url, args)
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()

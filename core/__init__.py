@@ -1,0 +1,1 @@
+"""Shared foundations: settings, database, clock, outbox and domain errors."""

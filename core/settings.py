@@ -1,0 +1,89 @@
+"""The one Settings object: built once from the environment (prefix REDRESS_) and passed in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the known default that production refuses
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SmsProvider(StrEnum):
+    CONSOLE = "console"
+    TWILIO = "twilio"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told from outside; see the settings table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="REDRESS_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///./redress.db"
+    secret_key: str = DEV_SECRET_KEY
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_region: str = "NP"
+    timezone: str = "Asia/Kathmandu"
+    languages: Annotated[list[str], NoDecode] = ["en"]
+    sms_provider: SmsProvider = SmsProvider.CONSOLE
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+    telegram_bot_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+    redis_url: str = ""
+    scheduler_enabled: bool = True
+    delivery_interval_seconds: float = Field(default=5.0, gt=0)
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Asia/Kathmandu") from exc
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("default_region must be a two-letter country code such as NP")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _safe_for_production(self) -> Settings:
+        if not self.languages:
+            raise ValueError("languages must name at least one language, e.g. 'en'")
+        if self.environment is Environment.PRODUCTION and (
+            self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError("REDRESS_SECRET_KEY must be set to a random value of 32+ characters in production")
+        if self.sms_provider is SmsProvider.TWILIO and not (
+            self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number
+        ):
+            raise ValueError("sms_provider=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Staff and public pages: office inbox and actions, KPIs, the weekly meeting pack, public statistics."""

@@ -1,0 +1,1 @@
+"""SLA policies, business calendars, silence and resolution deadlines, and the escalation ladder."""

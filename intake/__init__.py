@@ -1,0 +1,1 @@
+"""The one grievance store: grievances, citizens, the directory they refer to, and the event log."""

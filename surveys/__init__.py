@@ -1,0 +1,1 @@
+"""Post-service SMS surveys: deliveries, invitations, reply parsing and follow-up grievances."""

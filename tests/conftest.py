@@ -1,0 +1,137 @@
+"""Test fixtures: a migrated database (SQLite, or PostgreSQL when REDRESS_TEST_DATABASE_URL is set),
+one outer transaction per test with savepoints inside, and the app wired to that transaction."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import migrate
+from app.demo import DIRECTORY
+from app.main import create_app
+from core.db import make_engine, transaction
+from core.settings import Settings
+from routing.directory import load_file
+
+PG_URL = os.environ.get("REDRESS_TEST_DATABASE_URL")
+START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday morning
+
+
+class FakeClock:
+    """The app's one clock, moved by tests."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def throwaway_database(base_url: str) -> tuple[str, callable]:
+    """Create an empty PostgreSQL database next to `base_url`; returns its URL and a dropper."""
+    url = make_url(base_url)
+    name = f"redress_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def new_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[callable]:
+    """A factory of empty databases of the kind under test, removed at the end."""
+    droppers = []
+
+    def make() -> str:
+        if PG_URL:
+            url, drop = throwaway_database(PG_URL)
+            droppers.append(drop)
+            return url
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'redress.db'}"
+
+    yield make
+    for drop in droppers:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database_url: callable) -> str:
+    return new_database_url()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """Migrated to head with the demo directory (without staff, whose password hashing is slow) committed."""
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    with transaction(sessionmaker(bind=engine)) as session:
+        load_file(session, path=DIRECTORY, now=START, staff_password=None)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    connection = engine.connect()
+    outer = connection.begin()
+    yield connection
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commits are savepoints inside the test's outer transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, scheduler_enabled=False, default_region="NP",
+                    timezone="Asia/Kathmandu", languages=["en", "ne"])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, session_factory: sessionmaker[Session], clock: FakeClock):
+    return create_app(settings, engine=engine, session_factory=session_factory, clock=clock)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
