@@ -18,4 +18,5 @@ def accept(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
     result = services.submit(session, draft=draft, actor=actor, now=now, region=region, idempotency=idempotency)
     if result.created:
         route_new(session, grievance=result.grievance, now=now)
+        session.flush()
     return result
