@@ -13,9 +13,10 @@ from routing.services import route_new
 
 
 def accept(session: Session, *, draft: GrievanceDraft, actor: Actor, now: datetime, region: str,
-           idempotency: tuple[str, str] | None = None) -> services.Submitted:
+           idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None) -> services.Submitted:
     """Submit (validated, deduplicated, acknowledged) and route in the caller's one transaction."""
-    result = services.submit(session, draft=draft, actor=actor, now=now, region=region, idempotency=idempotency)
+    result = services.submit(session, draft=draft, actor=actor, now=now, region=region, idempotency=idempotency,
+                             telegram_chat_id=telegram_chat_id)
     if result.created:
         route_new(session, grievance=result.grievance, now=now)
         session.flush()

@@ -78,7 +78,7 @@ def transition(session: Session, *, grievance: Grievance, to: Status, actor: Act
 
 
 def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: datetime, region: str,
-           idempotency: tuple[str, str] | None = None) -> Submitted:
+           idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None) -> Submitted:
     """Validate and store a new grievance with its first event and acknowledgement, all or nothing.
 
     `idempotency` is (provider, key): the same pair again returns the first grievance and writes nothing.
@@ -92,7 +92,7 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
     category = _category(session, draft.category)
     request_hash = _hash({"text": text, "name": name, "phone": phone, "language": language, "area": area,
                           "location": location, "category": draft.category, "anonymous": draft.anonymous,
-                          "channel": draft.channel.value, "telegram": draft.telegram_chat_id})
+                          "channel": draft.channel.value, "telegram": telegram_chat_id})
 
     claim: InboundMessage | None = None
     if idempotency is not None:
@@ -101,8 +101,7 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
         if earlier is not None:
             return Submitted(grievance=earlier, created=False, secret=None)
 
-    citizen = _citizen(session, phone=phone, chat_id=draft.telegram_chat_id, name=name, language=language,
-                       now=now)
+    citizen = _citizen(session, phone=phone, chat_id=telegram_chat_id, name=name, language=language, now=now)
     confidentiality = Confidentiality.NORMAL
     if category is not None and category.is_integrity:
         confidentiality = Confidentiality.INTEGRITY

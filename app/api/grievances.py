@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.api.schemas import ActionIn, GrievanceIn, GrievanceOut, GrievancePage
+from app.api.schemas import ActionIn, GrievanceOut, GrievancePage
 from app.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
 from channels.accept import accept
 from core.errors import InvalidInput, PermissionDenied
@@ -42,13 +42,12 @@ SERVICE_ACTIONS = {
 
 
 @router.post("", status_code=201, response_model=GrievanceOut)
-def create(body: GrievanceIn, response: Response, session: SessionDep, principal: PrincipalDep, now: NowDep,
+def create(body: GrievanceDraft, response: Response, session: SessionDep, principal: PrincipalDep, now: NowDep,
            settings: SettingsDep,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> GrievanceOut:
     """File a grievance; repeat the same Idempotency-Key to retry safely (the first result comes back)."""
-    draft = GrievanceDraft(**body.model_dump())
     key = (f"api:{principal.key_id}", idempotency_key) if idempotency_key is not None else None
-    result = accept(session, draft=draft, actor=principal.actor, now=now, region=settings.default_region,
+    result = accept(session, draft=body, actor=principal.actor, now=now, region=settings.default_region,
                     idempotency=key)
     if not result.created:
         response.headers["Idempotent-Replayed"] = "true"

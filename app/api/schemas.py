@@ -7,25 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake.models import Channel, Grievance, GrievanceEvent, Office, Role
+from intake.models import Grievance, GrievanceEvent, Office, Role
 from intake.normalise import mask_phone
 from intake.queries import expected_deadlines
 
 PHONE_ROLES = frozenset({Role.OPERATOR, Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.ADMIN})
-
-
-class GrievanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(max_length=20_000, description="The complaint, at most 5,000 characters once normalised")
-    phone: str | None = Field(default=None, max_length=64, description="Any local or international format")
-    name: str | None = Field(default=None, max_length=400)
-    channel: Channel = Channel.API
-    language: str | None = Field(default=None, max_length=16, description="e.g. en, ne")
-    category: str | None = Field(default=None, max_length=64, description="A code from GET /api/v1/categories")
-    admin_area: str | None = Field(default=None, max_length=64)
-    location_text: str | None = Field(default=None, max_length=1000)
-    anonymous: bool = False
 
 
 class ActionIn(BaseModel):
