@@ -13,6 +13,7 @@ from datetime import datetime
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import schema  # noqa: F401 - the whole schema, so every foreign key resolves in a worker too
 from channels.delivery import deliver_due
 from channels.gateways import sms_gateway
 from core.clock import Clock

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import dev, errors, health, jobs, migrate
+from app import dev, errors, health, jobs, migrate, schema  # noqa: F401 - schema: every table mapped
 from app.api import directory, grievances
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker

@@ -1,4 +1,8 @@
-"""Imports every models module, so Base.metadata holds the whole schema (for Alembic and tests)."""
+"""Imports every models module, so Base.metadata holds the whole schema.
+
+Alembic, the web app and the worker import it: the outbox refers to grievances by foreign key, and a
+process that never imported intake.models could not flush an outbox row.
+"""
 
 from core import outbox  # noqa: F401
 from core.db import Base
