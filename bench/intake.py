@@ -149,13 +149,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg", default=os.environ.get("REDRESS_TEST_DATABASE_URL",
                                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     print(f"{args.requests} requests per endpoint, concurrency {args.concurrency}, "
           f"uvicorn --workers {args.workers}, {os.cpu_count()} cores (load generator on the same machine)")
-    with tempfile.TemporaryDirectory() as tmp:
-        run_one("SQLite", f"sqlite:///{tmp}/bench.db", args)
+    if "sqlite" in args.databases:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_one("SQLite", f"sqlite:///{tmp}/bench.db", args)
+    if "postgresql" not in args.databases:
+        return
     try:
         url, drop = pg_database(args.pg)
     except Exception as exc:  # no server: say so and stop

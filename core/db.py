@@ -54,6 +54,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine with the pragmas SQLite needs to be a safe store (WAL, full sync, foreign keys)."""
     if url.startswith("sqlite"):
         connect_args = {"check_same_thread": False, "timeout": 30}
+        # SQLite has one writer: one connection per process makes threads queue in the pool (woken at
+        # once) rather than in SQLite's busy handler (which sleeps and polls, giving seconds-long tails).
+        kwargs = {"pool_size": 1, "max_overflow": 0} | kwargs
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -122,7 +122,6 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
     notify_citizen(session, grievance=grievance, now=now, purpose="acknowledgement",
                    body=f"We received your complaint. Tracking number: {grievance.tracking_number}. "
                         f"Reply STATUS {grievance.tracking_number} for news.")
-    session.flush()
     return Submitted(grievance=grievance, created=True, secret=secret)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, InvalidInput
 from intake import normalise
 from intake.actors import SYSTEM, Actor
-from intake.models import EventKind, Grievance, Office, Status
+from intake.models import EventKind, Grievance, Office, Status, office_categories
 from intake.services import notify_citizen, transition
 
 
@@ -25,7 +25,8 @@ def candidate_offices(session: Session, *, grievance: Grievance) -> list[Office]
     """Active offices handling the grievance's category whose jurisdiction covers its area, nearest first."""
     if grievance.category is None:
         return []
-    offices = session.scalars(select(Office).where(Office.active, Office.categories.contains(grievance.category)))
+    offices = session.scalars(select(Office).join(office_categories).where(
+        Office.active, office_categories.c.category_id == grievance.category_id))
     matches = [o for o in offices if covers(o, grievance.admin_area)]
     return sorted(matches, key=lambda o: -max(len(code) for code in o.jurisdiction))
 
