@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import sys
 from collections.abc import Sequence
@@ -97,10 +98,10 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:
         with transaction(make_sessionmaker(engine)) as session:
             demo = load_demo(session, now=utcnow())
-        print(f"demo directory: {demo.loaded.offices} offices, {demo.loaded.categories} categories")
-        print(f"demo staff logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, office, _name in demo.loaded.staff:
-            print(f"  {username:<28} {role:<12} {office}")
+        print("demo directory " + ("loaded" if demo.loaded_now else "already loaded; kept as it is"))
+        print(f"demo staff logins, by office (password for all: {DEMO_PASSWORD}):")
+        for office, logins in itertools.groupby(demo.logins, key=lambda row: row[0]):
+            print(f"  {office:<14} " + ", ".join(f"{username} ({role})" for _, username, role in logins))
         print(f"demo API key (role admin; use as 'Authorization: Bearer <key>'):\n{demo.api_key}")
     return 0
 

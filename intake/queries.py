@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.errors import NotFound
 from intake import tracking
 from intake.access import Scope
-from intake.models import ApiKey, Category, Grievance, GrievanceEvent, Office, Status
+from intake.models import ApiKey, Category, Grievance, GrievanceEvent, Office, StaffUser, Status
 
 
 def get_for_scope_or_404(session: Session, *, tracking_number: str, scope: Scope) -> Grievance:
@@ -28,7 +28,9 @@ def get_for_scope_or_404(session: Session, *, tracking_number: str, scope: Scope
 def list_for_scope(session: Session, *, scope: Scope, office_id: int | None = None, status: Status | None = None,
                    since: datetime | None = None, after_id: int | None = None, limit: int = 50) -> Sequence[Grievance]:
     """Oldest first by row id, so a cursor (the last id seen) pages through without gaps or repeats."""
-    query = select(Grievance).where(scope.where()).order_by(Grievance.id).limit(limit)
+    query = (select(Grievance).where(scope.where()).order_by(Grievance.id).limit(limit)
+             .options(selectinload(Grievance.office), selectinload(Grievance.category),
+                      selectinload(Grievance.citizen)))
     if office_id is not None:
         query = query.where(Grievance.office_id == office_id)
     if status is not None:
@@ -73,3 +75,10 @@ def expected_deadlines(grievance: Grievance) -> list[dict[str, object]]:
         {"kind": "resolution", "due_at": grievance.received_at + timedelta(hours=resolution_hours),
          "met_at": grievance.resolved_at, "basis": "calendar_hours"},
     ]
+
+
+def staff_logins(session: Session) -> list[tuple[str, str, str]]:
+    """(office code, username, role) of every active staff account, office by office."""
+    rows = session.execute(select(Office.code, StaffUser.username, StaffUser.role).join(StaffUser.office)
+                           .where(StaffUser.active).order_by(Office.id, StaffUser.username))
+    return [(code, username, role.value) for code, username, role in rows]

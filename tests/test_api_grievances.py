@@ -179,6 +179,22 @@ def test_directory_lists_offices_and_categories(client):
     assert {"water", "electricity", "corruption", "public-transport"} <= {c["code"] for c in categories}
 
 
+def test_development_outbox_page_is_not_served_in_production(settings, engine, session_factory, clock):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    production = settings.model_copy(update={"environment": "production", "secret_key": "s" * 40})
+    with TestClient(create_app(production, engine=engine, session_factory=session_factory, clock=clock)) as client:
+        assert client.get("/dev/outbox").status_code == 404
+
+
+def test_development_outbox_page_lists_console_messages(client, admin):
+    number = create(client, admin).json()["tracking_number"]
+    page = client.get("/dev/outbox")
+    assert page.status_code == 200 and number in page.text and "pending" in page.text
+
+
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")

@@ -44,7 +44,8 @@ def test_help_documents_every_command(tmp_path):
 def test_init_demo_prints_logins_and_a_working_key(cli_database):
     url, output = cli_database
     lines = output.strip().splitlines()
-    assert "rv.admin" in output and "redress-demo" in output
+    assert "demo directory loaded" in output and "redress-demo" in output
+    assert "rv.admin (admin)" in output and "rv-n-water.officer (officer)" in output
     key = lines[-1]
     assert key.startswith("rk_")
     app = create_app(Settings(_env_file=None, database_url=url, scheduler_enabled=False))
@@ -62,6 +63,7 @@ def test_running_init_again_reuses_the_database_and_revokes_the_old_demo_key(cli
     second = redress("init", "--demo", url=url).stdout
     new_key = second.strip().splitlines()[-1]
     assert new_key != old_key
+    assert "already loaded" in second and "rv.admin (admin)" in second
     app = create_app(Settings(_env_file=None, database_url=url, scheduler_enabled=False))
     with TestClient(app) as client:
         assert client.get("/api/v1/grievances", headers={"Authorization": f"Bearer {old_key}"}).status_code == 401
