@@ -80,5 +80,5 @@ def expected_deadlines(grievance: Grievance) -> list[dict[str, object]]:
 def staff_logins(session: Session) -> list[tuple[str, str, str]]:
     """(office code, username, role) of every active staff account, office by office."""
     rows = session.execute(select(Office.code, StaffUser.username, StaffUser.role).join(StaffUser.office)
-                           .where(StaffUser.active).order_by(Office.id, StaffUser.username))
+                           .where(StaffUser.active).order_by(Office.code, StaffUser.username))
     return [(code, username, role.value) for code, username, role in rows]
