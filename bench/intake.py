@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,6 +34,7 @@ from intake.accounts import create_api_key  # noqa: E402
 from intake.models import Role  # noqa: E402
 from intake.queries import office_by_code  # noqa: E402
 from routing.directory import load_file  # noqa: E402
+from tests.databases import throwaway_database  # noqa: E402
 
 AREAS = ["RV-N", "RV-C", "RV-S"]
 CATEGORIES = ["water", "electricity", "roads", "waste", None]
@@ -130,20 +129,6 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> None:
     print(f"{label:<11} intake/bare throughput ratio {intake['rps'] / bare['rps']:.2f}")
 
 
-def pg_database(base_url: str) -> tuple[str, callable]:
-    url = make_url(base_url)
-    name = f"redress_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -161,7 +146,7 @@ def main() -> None:
     if "postgresql" not in args.databases:
         return
     try:
-        url, drop = pg_database(args.pg)
+        url, drop = throwaway_database(args.pg, prefix="redress_bench")
     except Exception as exc:  # no server: say so and stop
         print(f"PostgreSQL  skipped: {type(exc).__name__}")
         return

@@ -4,15 +4,13 @@ one outer transaction per test with savepoints inside, and the app wired to that
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
@@ -21,6 +19,7 @@ from app.main import create_app
 from core.db import make_engine, transaction
 from core.settings import Settings
 from routing.directory import load_file
+from tests.databases import throwaway_database
 
 PG_URL = os.environ.get("REDRESS_TEST_DATABASE_URL")
 START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -38,22 +37,6 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
-
-
-def throwaway_database(base_url: str) -> tuple[str, callable]:
-    """Create an empty PostgreSQL database next to `base_url`; returns its URL and a dropper."""
-    url = make_url(base_url)
-    name = f"redress_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session")
