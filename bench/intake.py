@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -76,34 +77,53 @@ def wait_ready(base: str) -> None:
     raise RuntimeError("server did not become ready")
 
 
-async def load(base: str, key: str, *, requests: int, concurrency: int, intake: bool) -> dict[str, float]:
+def request_bytes(port: int, key: str, i: int, intake: bool) -> bytes:
+    """One HTTP/1.1 keep-alive request, pre-built: the load generator must cost far less than the server."""
+    if not intake:
+        return f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    body = json.dumps({"text": f"Benchmark complaint {i}: no water since morning in ward {i % 9}",
+                       "phone": f"98{10000000 + i % 50000:08d}", "admin_area": AREAS[i % 3],
+                       "category": CATEGORIES[i % 5]}).encode()
+    head = (f"POST /api/v1/grievances HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: application/json\r\nIdempotency-Key: {uuid.uuid4().hex}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def load(port: int, key: str, *, requests: int, concurrency: int, intake: bool) -> dict[str, float]:
+    """Closed-loop load: `concurrency` connections, each sending its next request when the last is answered."""
+    prepared = [request_bytes(port, key, i, intake) for i in range(requests)]
+    expected = 201 if intake else 200
     latencies: list[float] = []
     failures = 0
-    counter = iter(range(requests))
-    headers = {"Authorization": f"Bearer {key}"}
+    queue = iter(prepared)
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def connection() -> None:
         nonlocal failures
-        for i in counter:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for raw in queue:
             started = time.perf_counter()
-            if intake:
-                body = {"text": f"Benchmark complaint {i}: no water since morning in ward {i % 9}",
-                        "phone": f"98{10000000 + i % 50000:08d}", "admin_area": AREAS[i % 3],
-                        "category": CATEGORIES[i % 5]}
-                answer = await client.post("/api/v1/grievances", json=body,
-                                           headers=headers | {"Idempotency-Key": uuid.uuid4().hex})
-                ok = answer.status_code == 201
-            else:
-                answer = await client.get("/healthz")
-                ok = answer.status_code == 200
+            writer.write(raw)
+            status = await read_response(reader)
             latencies.append(time.perf_counter() - started)
-            failures += not ok
+            failures += status != expected
+        writer.close()
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
     latencies.sort()
     return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
             "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000, "failures": failures}
@@ -116,10 +136,10 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base)
-        asyncio.run(load(base, key, requests=200, concurrency=args.concurrency, intake=True))  # warm-up
-        asyncio.run(load(base, key, requests=200, concurrency=args.concurrency, intake=False))
-        intake = asyncio.run(load(base, key, requests=args.requests, concurrency=args.concurrency, intake=True))
-        bare = asyncio.run(load(base, key, requests=args.requests, concurrency=args.concurrency, intake=False))
+        asyncio.run(load(port, key, requests=200, concurrency=args.concurrency, intake=True))  # warm-up
+        asyncio.run(load(port, key, requests=200, concurrency=args.concurrency, intake=False))
+        intake = asyncio.run(load(port, key, requests=args.requests, concurrency=args.concurrency, intake=True))
+        bare = asyncio.run(load(port, key, requests=args.requests, concurrency=args.concurrency, intake=False))
     finally:
         server.terminate()
         server.wait(timeout=30)
