@@ -48,10 +48,12 @@ class Principal:
     """An authenticated caller: an API key (staff sessions arrive with the staff pages)."""
 
     actor: Actor
-    role: Role
-    office_id: int
     scope: Scope
     key_id: int
+
+    @property
+    def role(self) -> Role:
+        return self.scope.role
 
 
 def _principal(request: Request, session: SessionDep) -> Principal:
@@ -64,7 +66,7 @@ def _principal(request: Request, session: SessionDep) -> Principal:
         raise Unauthenticated("this API key is unknown or revoked")
     actor = Actor(type=ActorType.API_KEY, id=str(key.id), role=key.role, office_id=key.office_id, name=key.name)
     scope = scope_for(session, role=key.role, office_id=key.office_id)
-    return Principal(actor=actor, role=key.role, office_id=key.office_id, scope=scope, key_id=key.id)
+    return Principal(actor=actor, scope=scope, key_id=key.id)
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]

@@ -49,10 +49,10 @@ class Scope:
         return self.office_ids is None or grievance.office_id in self.office_ids
 
 
-def subtree(session: Session, office_id: int) -> frozenset[int]:
-    """The office and every office below it."""
+def subtree(parents: dict[int, int | None], office_id: int) -> frozenset[int]:
+    """The office and every office below it, from a map of office id to parent id."""
     children: dict[int | None, list[int]] = {}
-    for oid, parent in session.execute(select(Office.id, Office.parent_id)):
+    for oid, parent in parents.items():
         children.setdefault(parent, []).append(oid)
     found, stack = {office_id}, [office_id]
     while stack:
@@ -64,9 +64,12 @@ def subtree(session: Session, office_id: int) -> frozenset[int]:
 
 
 def scope_for(session: Session, *, role: Role, office_id: int) -> Scope:
-    is_root = session.scalar(select(Office.parent_id).where(Office.id == office_id)) is None
+    """One query at most: admins and the call centre need none, officers none, heads one for the tree."""
     if role in (Role.ADMIN, Role.OPERATOR):
         return Scope(role, office_id, None, sees_integrity=role == Role.ADMIN, sees_unrouted=True)
-    office_ids = subtree(session, office_id) if role in SUBTREE_ROLES else frozenset({office_id})
-    return Scope(role, office_id, office_ids, sees_integrity=role == Role.OVERSIGHT,
-                 sees_unrouted=role == Role.MANAGER and is_root)
+    if role not in SUBTREE_ROLES:
+        return Scope(role, office_id, frozenset({office_id}), sees_integrity=False, sees_unrouted=False)
+    rows = session.execute(select(Office.id, Office.parent_id))
+    parents: dict[int, int | None] = {oid: parent for oid, parent in rows}
+    return Scope(role, office_id, subtree(parents, office_id), sees_integrity=role == Role.OVERSIGHT,
+                 sees_unrouted=role == Role.MANAGER and parents.get(office_id) is None)
