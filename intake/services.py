@@ -21,6 +21,7 @@ from intake import normalise, tracking
 from intake.actors import Actor
 from intake.models import (
     Category,
+    Channel,
     Citizen,
     Confidentiality,
     EventKind,
@@ -197,7 +198,7 @@ def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose
     citizen = grievance.citizen
     if citizen is None or citizen.opted_out_at is not None:
         return False
-    if citizen.phone and grievance.channel not in ("telegram",):
+    if citizen.phone and grievance.channel != Channel.TELEGRAM:
         channel, recipient = OutboxChannel.SMS, citizen.phone
     elif citizen.telegram_chat_id is not None:
         channel, recipient = OutboxChannel.TELEGRAM, str(citizen.telegram_chat_id)

@@ -21,14 +21,19 @@ def covers(office: Office, area: str | None) -> bool:
     return any(area == code or area.startswith(code + "-") for code in office.jurisdiction or [])
 
 
+def _specificity(office: Office, area: str) -> int:
+    """How closely an office's jurisdiction fits the area: the longest of its codes that covers it."""
+    return max(len(code) for code in office.jurisdiction if area == code or area.startswith(code + "-"))
+
+
 def candidate_offices(session: Session, *, grievance: Grievance) -> list[Office]:
-    """Active offices handling the grievance's category whose jurisdiction covers its area, nearest first."""
-    if grievance.category is None:
+    """Active offices that handle the grievance's category and cover its area, nearest jurisdiction first."""
+    if grievance.category is None or grievance.admin_area is None:
         return []
     offices = session.scalars(select(Office).join(office_categories).where(
         Office.active, office_categories.c.category_id == grievance.category_id))
-    matches = [o for o in offices if covers(o, grievance.admin_area)]
-    return sorted(matches, key=lambda o: -max(len(code) for code in o.jurisdiction))
+    area = grievance.admin_area
+    return sorted((o for o in offices if covers(o, area)), key=lambda o: -_specificity(o, area))
 
 
 def route_new(session: Session, *, grievance: Grievance, now: datetime) -> Office | None:
@@ -38,7 +43,8 @@ def route_new(session: Session, *, grievance: Grievance, now: datetime) -> Offic
     grievance without a category, or with no single office for its area, waits in triage.
     """
     candidates = candidate_offices(session, grievance=grievance)
-    nearest = [o for o in candidates if candidates and o.jurisdiction == candidates[0].jurisdiction]
+    best = _specificity(candidates[0], grievance.admin_area) if candidates else 0
+    nearest = [o for o in candidates if _specificity(o, grievance.admin_area) == best]
     if len(nearest) == 1:
         office = nearest[0]
         grievance.office = office

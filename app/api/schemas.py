@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake.models import Grievance, GrievanceEvent, Office, Role
+from intake.models import Confidentiality, Grievance, GrievanceEvent, Office, Role
 from intake.normalise import mask_phone
 from intake.queries import expected_deadlines
 
@@ -161,7 +161,7 @@ def _value(status: Any) -> str | None:
 def _citizen(grievance: Grievance, role: Role) -> CitizenOut | None:
     """Anonymous complainants stay unknown to offices; phones are shown only to roles that call back."""
     citizen = grievance.citizen
-    if citizen is None or grievance.confidentiality.value == "anonymous":
+    if citizen is None or grievance.confidentiality == Confidentiality.ANONYMOUS:
         return None
     phone = citizen.phone if role in PHONE_ROLES else mask_phone(citizen.phone)
     return CitizenOut(name=citizen.name, phone=phone, language=citizen.language)
