@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,37 +19,32 @@ from intake.models import Category, Office, OfficeLevel, Role
 E = TypeVar("E", bound=StrEnum)
 
 
-@dataclass
-class Loaded:
-    offices: int
-    categories: int
-    staff: list[tuple[str, str, str, str]]  # username, role, office code, display name
 
-
-def load_file(session: Session, *, path: Path, now: datetime, staff_password: str | None = None) -> Loaded:
+def load_file(session: Session, *, path: Path, now: datetime, staff_password: str | None = None) -> None:
     """Read and load a directory file; staff get `staff_password` (staff are skipped when it is None)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"cannot read directory file {path.name}: {exc}") from exc
-    return load(session, data=data, now=now, staff_password=staff_password)
+    load(session, data=data, now=now, staff_password=staff_password)
 
 
-def load(session: Session, *, data: dict[str, Any], now: datetime, staff_password: str | None) -> Loaded:
+def load(session: Session, *, data: dict[str, Any], now: datetime, staff_password: str | None) -> None:
+    """Upsert categories, then offices (parents first), then staff; any error names the row and loads nothing."""
     categories = {c.code: c for c in session.scalars(select(Category))}
-    for row in data.get("categories", []):
+    for row in _rows(data, "categories"):
         code = _required(row, "code", "category").lower()
         category = categories.get(code) or Category(code=code)
         category.name = _required(row, "name", f"category {code}")
-        category.description = str(row.get("description", ""))
-        category.response_hours = int(row.get("response_hours", 72))
-        category.resolution_hours = int(row.get("resolution_hours", 720))
+        category.description = str(row.get("description", ""))[:1000]
+        category.response_hours = _hours(row, "response_hours", 72, f"category {code}")
+        category.resolution_hours = _hours(row, "resolution_hours", 720, f"category {code}")
         category.is_integrity = bool(row.get("integrity", False))
         categories[code] = category
         session.add(category)
 
     offices = {o.code: o for o in session.scalars(select(Office))}
-    for row in data.get("offices", []):
+    for row in _rows(data, "offices"):
         code = _required(row, "code", "office").upper()
         office = offices.get(code) or Office(code=code)
         office.name = _required(row, "name", f"office {code}")
@@ -59,22 +53,22 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         if parent_code is not None and parent_code not in offices:
             raise InvalidInput(f"office {code}: parent {parent_code!r} must be listed before it")
         office.parent = offices[parent_code] if parent_code else None
-        office.jurisdiction = [str(area).upper() for area in row.get("jurisdiction", [])]
+        office.jurisdiction = [area.upper() for area in _strings(row, "jurisdiction", f"office {code}")]
         office.timezone = _timezone(row.get("timezone", "UTC"), code)
         office.is_oversight = bool(row.get("oversight", False))
         office.is_integrity_unit = bool(row.get("integrity_unit", False))
-        unknown = [c for c in row.get("categories", []) if c not in categories]
+        handled = _strings(row, "categories", f"office {code}")
+        unknown = [c for c in handled if c not in categories]
         if unknown:
             raise InvalidInput(f"office {code}: unknown categories {unknown}")
-        office.categories = [categories[c] for c in row.get("categories", [])]
+        office.categories = [categories[c] for c in handled]
         offices[code] = office
         session.add(office)
     session.flush()
 
-    staff: list[tuple[str, str, str, str]] = []
     # One hash serves every account loaded here: they share the one password the loader was given.
     password_hash = hash_password(staff_password) if staff_password is not None else ""
-    for row in data.get("staff", []) if staff_password is not None else []:
+    for row in _rows(data, "staff") if staff_password is not None else []:
         username = _required(row, "username", "staff").lower()
         office_code = _required(row, "office", f"staff {username}").upper()
         if office_code not in offices:
@@ -83,16 +77,37 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         name = _required(row, "name", f"staff {username}")
         upsert_staff(session, username=username, display_name=name, role=role, office=offices[office_code],
                      password_hash=password_hash, now=now)
-        staff.append((username, role.value, office_code, name))
     session.flush()
-    return Loaded(offices=len(offices), categories=len(categories), staff=staff)
+
+
+def _rows(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = data.get(key, [])
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise InvalidInput(f"'{key}' must be a list of tables: write each as [[{key}]]")
+    return rows
 
 
 def _required(row: dict[str, Any], key: str, what: str) -> str:
     value = row.get(key)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{what}: '{key}' is required")
+    if len(value) > 200:
+        raise InvalidInput(f"{what}: '{key}' is longer than 200 characters")
     return value.strip()
+
+
+def _hours(row: dict[str, Any], key: str, default: int, what: str) -> int:
+    value = row.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 24 * 366:
+        raise InvalidInput(f"{what}: '{key}' must be a whole number of hours from 1 to 8784")
+    return value
+
+
+def _strings(row: dict[str, Any], key: str, what: str) -> list[str]:
+    value = row.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise InvalidInput(f"{what}: '{key}' must be a list of codes, like [\"RV-N\"]")
+    return [item.strip() for item in value]
 
 
 def _choice(enum: type[E], value: object, what: str) -> E:

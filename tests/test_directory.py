@@ -1,0 +1,68 @@
+"""Loading an office directory: the demo file loads and reloads in place; a broken file is refused
+with a message naming the row, and nothing is stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import InvalidInput
+from intake.models import Category, Office, StaffUser
+from routing.directory import load, load_file
+from tests.conftest import START
+
+GOOD_CATEGORY = {"code": "parks", "name": "Parks"}
+GOOD_OFFICE = {"code": "RV-PARKS", "name": "Parks Office", "level": "office", "parent": "RV",
+               "jurisdiction": ["RV"], "timezone": "Asia/Kathmandu", "categories": ["parks"]}
+
+
+def counts(session) -> tuple[int, int, int]:
+    return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Category, Office, StaffUser))
+
+
+CASES = [
+    ("missing-name", {"categories": [{"code": "x"}]}, "'name' is required"),
+    ("hours-text", {"categories": [GOOD_CATEGORY | {"response_hours": "two days"}]}, "whole number of hours"),
+    ("hours-negative", {"categories": [GOOD_CATEGORY | {"resolution_hours": -5}]}, "whole number of hours"),
+    ("not-tables", {"categories": ["water"]}, "list of tables"),
+    ("unknown-parent", {"categories": [GOOD_CATEGORY], "offices": [GOOD_OFFICE | {"parent": "NOPE"}]},
+     "listed before it"),
+    ("unknown-category", {"offices": [GOOD_OFFICE | {"categories": ["unicorns"]}]}, "unknown categories"),
+    ("bad-level", {"categories": [GOOD_CATEGORY], "offices": [GOOD_OFFICE | {"level": "kingdom"}]}, "level"),
+    ("bad-timezone", {"categories": [GOOD_CATEGORY], "offices": [GOOD_OFFICE | {"timezone": "Mars/Base"}]},
+     "unknown timezone"),
+    ("jurisdiction-string", {"categories": [GOOD_CATEGORY], "offices": [GOOD_OFFICE | {"jurisdiction": "RV"}]},
+     "list of codes"),
+    ("staff-unknown-office", {"staff": [{"username": "a", "name": "A", "role": "officer", "office": "NOPE"}]},
+     "unknown office"),
+    ("staff-bad-role", {"staff": [{"username": "a", "name": "A", "role": "king", "office": "RV"}]}, "role"),
+    ("long-name", {"categories": [GOOD_CATEGORY | {"name": "x" * 500}]}, "longer than 200"),
+]
+
+
+@pytest.mark.parametrize(("data", "says"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_broken_directories_are_refused_and_store_nothing(session, data, says):
+    before = counts(session)
+    savepoint = session.begin_nested()
+    with pytest.raises(InvalidInput, match=says):
+        load(session, data=data, now=START, staff_password="a-long-password")
+    savepoint.rollback()
+    assert counts(session) == before
+
+
+def test_unreadable_file_is_a_clear_error(session, tmp_path):
+    broken = tmp_path / "directory.toml"
+    broken.write_text("[[offices]\ncode = ")
+    with pytest.raises(InvalidInput, match="cannot read directory file directory.toml"):
+        load_file(session, path=broken, now=START)
+
+
+def test_reloading_updates_in_place(session):
+    load(session, data={"categories": [GOOD_CATEGORY], "offices": [GOOD_OFFICE]}, now=START, staff_password=None)
+    before = counts(session)
+    load(session, data={"categories": [GOOD_CATEGORY | {"name": "Parks and gardens"}], "offices": [GOOD_OFFICE]},
+         now=START, staff_password=None)
+    assert counts(session) == before
+    assert session.scalar(select(Category.name).where(Category.code == "parks")) == "Parks and gardens"
+    office = session.scalar(select(Office).where(Office.code == "RV-PARKS"))
+    assert office.parent.code == "RV" and [c.code for c in office.categories] == ["parks"]
