@@ -75,7 +75,10 @@ class RequestGuard:
                                  "unsupported_media_type")
                 return
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and not declared.isdigit():
+            await _send_json(send, 400, "the Content-Length header is not a number", "bad_request")
+            return
+        if declared is not None and int(declared) > self.max_bytes:
             await _send_json(send, 413, f"the request body is larger than {self.max_bytes} bytes", "too_large")
             return
         if declared is not None:

@@ -97,8 +97,54 @@ def test_bad_actions_change_nothing(client, session, clock):
     url = f"/api/v1/grievances/{number}/actions"
     for body, status in [({"action": "delete"}, 422), ({"action": "resolve"}, 422),
                          ({"action": "close"}, 409), ({"action": "reopen", "note": "x"}, 409),
-                         ({"action": "respond", "note": "\x00"}, 422), ({"note": "x"}, 422)]:
+                         ({"action": "respond", "note": "\x00"}, 422), ({"note": "x"}, 422),
+                         ({"action": "transfer", "office": "NOPE", "note": "wrong district"}, 422),
+                         ({"action": "transfer", "note": "no office given"}, 422)]:
         response = client.post(url, json=body, headers=headers)
         assert response.status_code == status, (body, response.text)
         assert response.json()["detail"]
     assert counts(session) == before
+
+
+def guarded_call(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, bytes, bool]:
+    """Drive the guard over raw ASGI messages; returns status, body and whether the app behind it ran."""
+    import asyncio
+
+    from app.errors import RequestGuard
+
+    reached = False
+
+    async def inner(scope, receive, send):
+        nonlocal reached
+        reached = True
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+    sent: list[dict] = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/grievances",
+             "headers": [(b"content-type", b"application/json"), *headers]}
+    asyncio.run(RequestGuard(inner, max_bytes=1024)(scope, receive, send))
+    return sent[0]["status"], sent[1]["body"], reached
+
+
+@pytest.mark.parametrize(("headers", "chunks", "status", "says"), [
+    ([(b"content-length", b"abc")], [b"{}"], 400, b"not a number"),
+    ([(b"content-length", b"4096")], [b"x" * 4096], 413, b"larger than"),
+    ([], [b"x" * 600, b"x" * 600], 413, b"larger than"),
+], ids=["content-length-not-number", "declared-too-large", "chunked-too-large"])
+def test_request_guard_refuses_before_the_app_runs(headers, chunks, status, says):
+    got_status, body, reached = guarded_call(headers, chunks)
+    assert (got_status, reached) == (status, False) and says in body
+
+
+def test_request_guard_passes_a_chunked_body_within_the_limit():
+    status, _, reached = guarded_call([], [b"x" * 500, b"x" * 500])
+    assert (status, reached) == (204, True)
