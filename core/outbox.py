@@ -73,22 +73,21 @@ def claim_due(session: Session, *, now: datetime, limit: int = 50) -> list[Outbo
     due = (
         (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now)
     ) | ((OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at <= stale))
-    candidates = session.execute(
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)
-        .where(due).order_by(OutboxMessage.next_attempt_at).limit(limit)
+    candidates = session.scalars(
+        select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at).limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    claimed: list[int] = []
-    for message_id, seen_status, seen_attempts in candidates:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == seen_status,
-                   OutboxMessage.attempts == seen_attempts)
-            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=seen_attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            claimed.append(message_id)
+    if not candidates:
+        return []
+    # The compare-and-set: the due condition is checked again by the UPDATE itself, so a row another
+    # worker claimed in between is not returned to us.
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates), due)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     if not claimed:
         return []
     return list(session.scalars(

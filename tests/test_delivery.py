@@ -84,3 +84,42 @@ def test_a_claim_is_taken_once(session_factory):
         second = claim_due(session, now=START)
         stale = claim_due(session, now=START + timedelta(minutes=10))  # the first claimer died mid-send
     assert [m.body for m in first] == ["x"] and second == [] and [m.attempts for m in stale] == [2]
+
+
+def test_concurrent_claimers_never_share_a_message(new_database_url):
+    """Four workers with their own connections race for 60 messages: each is claimed exactly once."""
+    import threading
+
+    from app import migrate
+    from core.db import make_engine, make_sessionmaker, transaction
+    from core.outbox import claim_due
+
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        factory = make_sessionmaker(engine)
+        with transaction(factory) as session:
+            for i in range(60):
+                enqueue(session, channel=OutboxChannel.SMS, recipient="+15550101", body=str(i), purpose="t",
+                        now=START)
+        claims: list[list[int]] = [[] for _ in range(4)]
+        barrier = threading.Barrier(4)
+
+        def worker(mine: list[int]) -> None:
+            barrier.wait()
+            while True:
+                with transaction(factory) as session:
+                    batch = [m.id for m in claim_due(session, now=START, limit=5)]
+                if not batch:
+                    return
+                mine.extend(batch)
+
+        threads = [threading.Thread(target=worker, args=(mine,)) for mine in claims]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        every = [message_id for mine in claims for message_id in mine]
+        assert len(every) == 60 and len(set(every)) == 60
+    finally:
+        engine.dispose()
