@@ -17,6 +17,8 @@ from intake.access import Scope, scope_for
 from intake.accounts import hash_api_key
 from intake.actors import Actor
 from intake.models import ActorType, Role
+from routing.registry import ActiveModel
+from routing.services import Policy
 
 
 class Unauthenticated(DomainError):
@@ -41,6 +43,18 @@ def _settings(request: Request) -> Settings:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 NowDep = Annotated[datetime, Depends(_now)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _model(request: Request, session: SessionDep) -> ActiveModel | None:
+    return request.app.state.classifiers.active(session)
+
+
+def _policy(request: Request) -> Policy:
+    return request.app.state.policy
+
+
+ModelDep = Annotated[ActiveModel | None, Depends(_model)]
+PolicyDep = Annotated[Policy, Depends(_policy)]
 
 
 @dataclass(frozen=True)

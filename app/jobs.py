@@ -13,7 +13,7 @@ from datetime import datetime
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import schema  # noqa: F401 - the whole schema, so every foreign key resolves in a worker too
+from app import routing_model, schema  # noqa: F401 - schema: every foreign key resolves in a worker too
 from channels.delivery import deliver_due
 from channels.gateways import sms_gateway
 from core.clock import Clock
@@ -37,8 +37,16 @@ def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Jo
         Job("delivery", "send due messages from the outbox (SMS; Telegram once configured)",
             settings.delivery_interval_seconds,
             lambda now: deliver_due(factory, gateways=gateways, now=now)),
+        Job("retrain", "train a routing model from new corrections; promote it only if it is not worse",
+            settings.retrain_interval_hours * 3600, lambda now: _retrain(settings, factory, now)),
     ]
     return {job.name: job for job in jobs}
+
+
+def _retrain(settings: Settings, factory: sessionmaker[Session], now: datetime) -> int:
+    result = routing_model.retrain(factory, settings=settings, now=now)
+    log.info("retrain: %s", result.reason)
+    return int(result.promoted)
 
 
 def schedule(scheduler: BaseScheduler, jobs: dict[str, Job], clock: Clock) -> None:

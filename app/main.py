@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dev, errors, health, jobs, migrate, schema  # noqa: F401 - schema: every table mapped
-from app.api import directory, grievances
+from app.api import directory, grievances, routing
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
 from core.settings import Environment, Settings, SmsProvider
+from routing.registry import Classifiers
+from routing.services import Policy
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.engine = engine
     app.state.session_factory = factory
     app.state.clock = clock
+    app.state.classifiers = Classifiers()
+    app.state.policy = Policy.from_settings(settings)
     app.state.migration_head = migrate.head(engine)
     errors.install(app)
     app.add_middleware(errors.RequestGuard, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(grievances.router)
     app.include_router(directory.router)
+    app.include_router(routing.router)
     if settings.sms_provider is SmsProvider.CONSOLE and settings.environment is Environment.DEVELOPMENT:
         app.include_router(dev.router)
     return app

@@ -7,5 +7,6 @@ process that never imported intake.models could not flush an outbox row.
 from core import outbox  # noqa: F401
 from core.db import Base
 from intake import models  # noqa: F401
+from routing import models as routing_models  # noqa: F401
 
 metadata = Base.metadata

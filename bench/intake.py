@@ -1,8 +1,10 @@
 """Intake throughput: concurrent POST /api/v1/grievances over loopback against a running server.
 
 For each database (SQLite; PostgreSQL when one answers), this starts `uvicorn app.asgi:app --workers 2`
-on a fresh database with the demo directory, fires concurrent submissions, then the same load at the
-bare /healthz endpoint of the same app served the same way, and prints req/s, p50, p99 and the ratio.
+on a fresh database with the demo directory and the demo routing model active (so every submission is
+classified, explained, matched against rules and compared with open cases), fires concurrent
+submissions, then the same load at the bare /healthz endpoint of the same app served the same way,
+and prints req/s, p50, p99 and the ratio.
 
     .venv/bin/python bench/intake.py [--requests 2000] [--concurrency 32] [--pg URL]
 """
@@ -30,7 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from app import migrate  # noqa: E402
 from app.demo import DIRECTORY  # noqa: E402
+from app.routing_model import ensure_model  # noqa: E402
 from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from intake.accounts import create_api_key  # noqa: E402
 from intake.models import Role  # noqa: E402
 from intake.queries import office_by_code  # noqa: E402
@@ -41,13 +45,16 @@ AREAS = ["RV-N", "RV-C", "RV-S"]
 CATEGORIES = ["water", "electricity", "roads", "waste", None]
 
 
-def prepare(url: str) -> str:
+def prepare(url: str, model_dir: str) -> str:
     engine = make_engine(url)
     migrate.upgrade(engine)
-    with transaction(make_sessionmaker(engine)) as session:
+    factory = make_sessionmaker(engine)
+    with transaction(factory) as session:
         load_file(session, path=DIRECTORY, now=datetime.now(UTC))
         key = create_api_key(session, name="bench", role=Role.ADMIN, office=office_by_code(session, "RV"),
                              now=datetime.now(UTC)).secret
+    ensure_model(factory, settings=Settings(_env_file=None, database_url=url, model_dir=model_dir),
+                 now=datetime.now(UTC))
     engine.dispose()
     return key
 
@@ -130,7 +137,11 @@ async def load(port: int, key: str, *, requests: int, concurrency: int, intake: 
 
 
 def run_one(label: str, url: str, args: argparse.Namespace) -> None:
-    key = prepare(url)
+    with tempfile.TemporaryDirectory() as model_dir:
+        _run_one(label, url, args, prepare(url, model_dir))
+
+
+def _run_one(label: str, url: str, args: argparse.Namespace, key: str) -> None:
     port = free_port()
     server = serve(url, port, args.workers)
     base = f"http://127.0.0.1:{port}"

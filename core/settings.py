@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     delivery_interval_seconds: float = Field(default=5.0, gt=0)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    model_dir: str = "models"
+    seed_corpus: str = ""  # labelled CSV the model starts from; empty: the demo corpus shipped with the app
+    max_transfers: int = Field(default=3, ge=1)
+    integrity_review_probability: float = Field(default=0.25, gt=0, le=1)
+    related_similarity: float = Field(default=0.3, gt=0, le=1)
+    related_days: int = Field(default=30, ge=1)
+    retrain_interval_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("languages", mode="before")
     @classmethod

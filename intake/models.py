@@ -101,6 +101,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     CITIZEN_ADDED = "citizen_added"
     ESCALATED = "escalated"
+    LINKED = "linked"
 
 
 office_categories = Table(
@@ -139,6 +140,7 @@ class Category(Base):
     response_hours: Mapped[int] = mapped_column(Integer, default=72)
     resolution_hours: Mapped[int] = mapped_column(Integer, default=720)
     is_integrity: Mapped[bool] = mapped_column(Boolean, default=False)
+    route_threshold: Mapped[float | None] = mapped_column(Float)  # admin's override of the model's threshold
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -152,6 +154,7 @@ class Citizen(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(16))
+    admin_area: Mapped[str | None] = mapped_column(String(32))  # their latest area: routes reports that name none
     opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
@@ -197,8 +200,9 @@ class Grievance(Base):
 
 
 class LinkKind(StrEnum):
-    RELATED = "related"
+    RELATED = "related"  # the same problem in the same area (a burst main reported forty times)
     DUPLICATE = "duplicate"
+    SAME_CITIZEN = "same_citizen"
 
 
 class GrievanceLink(Base):

@@ -46,6 +46,10 @@ def office_by_code(session: Session, code: str) -> Office | None:
     return session.scalar(select(Office).where(Office.code == code.strip().upper()))
 
 
+def category_by_code(session: Session, code: str) -> Category | None:
+    return session.scalar(select(Category).where(Category.code == code.strip().lower(), Category.active))
+
+
 def offices(session: Session) -> Sequence[Office]:
     return session.scalars(select(Office).where(Office.active).order_by(Office.code)).all()
 

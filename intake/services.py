@@ -103,6 +103,8 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
             return Submitted(grievance=earlier, created=False, secret=None)
 
     citizen = _citizen(session, phone=phone, chat_id=telegram_chat_id, name=name, language=language, now=now)
+    if citizen is not None and area is not None:
+        citizen.admin_area = area  # their latest area routes a later report that names none
     confidentiality = Confidentiality.NORMAL
     if category is not None and category.is_integrity:
         confidentiality = Confidentiality.INTEGRITY
@@ -115,7 +117,7 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
                           updated_at=now, secret_hash=tracking.hash_secret(secret))
     session.add(grievance)
     record(grievance, kind=EventKind.SUBMITTED, actor=actor, now=now, public=True, to_status=Status.RECEIVED,
-           data={"channel": draft.channel.value})
+           data={"channel": draft.channel.value, "anonymous": draft.anonymous})
     session.flush()
     grievance.tracking_number = tracking.number_for(grievance.id)
     if claim is not None:

@@ -1,4 +1,4 @@
-"""Load an office directory (offices, categories, staff) from a TOML file; re-running it updates in place."""
+"""Load an office directory (categories, offices, routing rules, staff) from TOML; re-running it updates in place."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from intake.accounts import hash_password, upsert_staff
 from intake.models import Category, Office, OfficeLevel, Role
+from routing.models import RoutingRule
+from routing.rules import compile_rule
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -40,6 +42,7 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         category.response_hours = _hours(row, "response_hours", 72, f"category {code}")
         category.resolution_hours = _hours(row, "resolution_hours", 720, f"category {code}")
         category.is_integrity = bool(row.get("integrity", False))
+        category.route_threshold = _threshold(row, f"category {code}")
         categories[code] = category
         session.add(category)
 
@@ -66,6 +69,8 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         session.add(office)
     session.flush()
 
+    _load_rules(session, _rows(data, "rules"), categories=categories, offices=offices, now=now)
+
     # One hash serves every account loaded here: they share the one password the loader was given.
     password_hash = hash_password(staff_password) if staff_password is not None else ""
     for row in _rows(data, "staff") if staff_password is not None else []:
@@ -78,6 +83,44 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         upsert_staff(session, username=username, display_name=name, role=role, office=offices[office_code],
                      password_hash=password_hash, now=now)
     session.flush()
+
+
+def _load_rules(session: Session, rows: list[dict[str, Any]], *, categories: dict[str, Category],
+                offices: dict[str, Office], now: datetime) -> None:
+    """Upsert routing rules by name; each must compile and name a known category or office."""
+    existing = {r.name: r for r in session.scalars(select(RoutingRule))}
+    for row in rows:
+        name = _required(row, "name", "rule")
+        pattern = _required(row, "pattern", f"rule {name}")
+        is_regex = bool(row.get("regex", False))
+        try:
+            compile_rule(pattern, is_regex=is_regex)
+        except InvalidInput as exc:
+            raise InvalidInput(f"rule {name}: {exc.message}") from exc
+        category_code, office_code = row.get("category"), row.get("office")
+        if category_code is not None and category_code not in categories:
+            raise InvalidInput(f"rule {name}: unknown category {category_code!r}")
+        if office_code is not None and str(office_code).upper() not in offices:
+            raise InvalidInput(f"rule {name}: unknown office {office_code!r}")
+        if category_code is None and office_code is None:
+            raise InvalidInput(f"rule {name}: name a category, an office or both")
+        priority = row.get("priority", 100)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise InvalidInput(f"rule {name}: 'priority' must be a whole number (lower wins)")
+        rule = existing.get(name) or RoutingRule(name=name, created_at=now, created_by="directory")
+        rule.pattern, rule.is_regex, rule.priority, rule.active = pattern, is_regex, priority, True
+        rule.category = categories[category_code] if category_code else None
+        rule.office = offices[str(office_code).upper()] if office_code else None
+        session.add(rule)
+
+
+def _threshold(row: dict[str, Any], what: str) -> float | None:
+    value = row.get("route_threshold")
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+        raise InvalidInput(f"{what}: 'route_threshold' must be a number above 0 and at most 1")
+    return float(value)
 
 
 def _rows(data: dict[str, Any], key: str) -> list[dict[str, Any]]:

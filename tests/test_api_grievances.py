@@ -57,7 +57,7 @@ def test_acknowledgement_with_tracking_number_waits_in_outbox(client, admin, ses
 def test_without_category_it_waits_in_triage(client, admin):
     body = create(client, admin, category=None).json()
     assert body["status"] == "triage" and body["office"] is None
-    assert body["events"][-1]["data"]["reason"] == "no category"
+    assert body["events"][-1]["data"]["reason"] == "no rule matched and no model is active"
 
 
 def test_integrity_complaints_go_only_to_oversight(client, session, clock, admin):
@@ -155,7 +155,7 @@ def test_transfer_keeps_the_silence_clock_and_needs_a_reason(client, admin):
                         headers=admin).json()
     assert moved["office"]["code"] == "RV-C-WATER" and moved["transfer_count"] == 1
     assert moved["first_response_at"] is None
-    assert moved["events"][-1]["data"] == {"from_office": "RV-N-WATER", "to_office": "RV-C-WATER"}
+    assert moved["events"][-1]["data"] == {"from_office": "RV-N-WATER", "to_office": "RV-C-WATER", "category": "water"}
 
 
 def test_triage_assignment_by_operator(client, session, clock, admin):

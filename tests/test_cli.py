@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,12 +15,14 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from core.settings import Settings
 
-COMMANDS = ["init", "serve", "worker", "apikey", "jobs", "db"]
+COMMANDS = ["init", "serve", "worker", "apikey", "jobs", "train", "evaluate", "retrain", "model", "db"]
+MODEL_DIR = tempfile.mkdtemp(prefix="redress-models-")
+CORPUS = Path(__file__).parent.parent / "app" / "demo_corpus.csv"
 
 
 def redress(*args: str, url: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")}
-    env |= {"REDRESS_DATABASE_URL": url}
+    env |= {"REDRESS_DATABASE_URL": url, "REDRESS_MODEL_DIR": MODEL_DIR}
     result = subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env,
                             timeout=120, check=False)
     if check:
@@ -90,14 +95,18 @@ def test_jobs_list_and_run_with_injected_clock(cli_database):
     assert bad.returncode == 2 and "ISO-8601" in bad.stderr
     missing = redress("jobs", "run", "nope", url=url, check=False)
     assert missing.returncode == 1 and "jobs list" in missing.stderr
+    assert "retrain" in redress("jobs", "list", url=url).stdout
+    idle = redress("jobs", "run", "retrain", "--now", "2030-01-01T09:00:00Z", url=url)
+    assert "retrain at 2030-01-01T09:00:00+00:00: 0 done" in idle.stdout, "no corrections: nothing trained"
 
 
 def test_db_commands(new_database_url):
     url = new_database_url()
     assert "current: None" in redress("db", "current", url=url).stdout
-    assert "0001" in redress("db", "upgrade", url=url).stdout
+    assert "revision 0002" in redress("db", "upgrade", url=url).stdout
+    assert "revision 0001" in redress("db", "downgrade", "-1", url=url).stdout
     assert "None" in redress("db", "downgrade", "base", url=url).stdout
-    assert "0001" in redress("db", "upgrade", "head", url=url).stdout
+    assert "revision 0002" in redress("db", "upgrade", "head", url=url).stdout
 
 
 def test_invalid_settings_are_reported(tmp_path):
@@ -106,3 +115,65 @@ def test_invalid_settings_are_reported(tmp_path):
     result = subprocess.run([sys.executable, "-m", "app.cli", "db", "current"], capture_output=True, text=True,
                             env=env, timeout=60, check=False)
     assert result.returncode == 2 and "REDRESS_SECRET_KEY" in result.stderr
+
+
+def test_init_demo_trains_and_activates_a_first_model(cli_database):
+    url, first = cli_database
+    assert "routing model" in first and "trained from the seed corpus and activated" in first
+    listing = redress("model", "list", url=url).stdout
+    assert "active" in listing and "promoted" in listing and "no model was active" in listing
+    again = redress("init", "--demo", url=url).stdout
+    assert "routing model" not in again, "an existing model is kept"
+
+
+def test_model_promote_and_rollback_from_the_command_line(cli_database, tmp_path):
+    url, _ = cli_database
+    trained = redress("retrain", "--force", url=url)
+    assert "rejected: no corrections to compare on" in trained.stdout
+    version = trained.stdout.split(":")[0]
+    assert f"model {version} is now active" in redress("model", "promote", version, "--reason", "try it",
+                                                      url=url).stdout
+    assert "is active again" in redress("model", "rollback", "--reason", "worse", url=url).stdout
+    listing = redress("model", "list", url=url).stdout
+    assert "rolled_back" in listing and "worse" in listing
+    missing = redress("model", "promote", "nope", url=url, check=False)
+    assert missing.returncode == 1 and "no model 'nope'" in missing.stderr
+
+
+def test_train_and_evaluate_print_the_figures(tmp_path):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    out = tmp_path / "model"
+    trained = redress("train", "--data", str(CORPUS), "--out", str(out), url=url)
+    assert "cross-validated macro-F1" in trained.stdout and "features" in trained.stderr
+    figures = json.loads(redress("evaluate", "--model", str(out), "--data", str(CORPUS), "--json", url=url).stdout)
+    for key in ("accuracy", "macro_f1", "weighted_f1", "per_label", "auto_route", "latency_ms",
+                "throughput_per_second", "training_seconds"):
+        assert key in figures
+    assert set(figures["auto_route"]) >= {"threshold", "precision", "coverage"}
+    assert set(figures["latency_ms"]) == {"p50", "p99"} and figures["throughput_per_second"] > 0
+    assert figures["per_label"]["water"]["support"] >= 40 and figures["accuracy"] > 0.9
+    human = redress("evaluate", "--model", str(out), "--data", str(CORPUS), url=url).stdout
+    assert "macro-F1" in human and "latency p50" in human
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("complaint,office\nno water,water\n", "no column 'text' or 'label'"),
+    ("text,label\nno water,\n", "empty 'text' or 'label'"),
+], ids=["missing-columns", "empty-label"])
+def test_train_refuses_bad_data_clearly(tmp_path, content, message):
+    data = tmp_path / "bad.csv"
+    data.write_text(content)
+    result = redress("train", "--data", str(data), "--out", str(tmp_path / "m"), url="sqlite://", check=False)
+    assert result.returncode == 1 and message in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_refuses_labels_the_model_never_saw(tmp_path):
+    out = tmp_path / "model"
+    redress("train", "--data", str(CORPUS), "--out", str(out), url="sqlite://")
+    data = tmp_path / "new.csv"
+    data.write_text("text,label\ncar parked on the footpath,parking\n")
+    result = redress("evaluate", "--model", str(out), "--data", str(data), url="sqlite://", check=False)
+    assert result.returncode == 1 and "not trained on: parking" in result.stderr
+    damaged = redress("evaluate", "--model", str(tmp_path), "--data", str(data), url="sqlite://", check=False)
+    assert damaged.returncode == 1 and "not a model directory" in damaged.stderr

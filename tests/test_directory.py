@@ -37,6 +37,14 @@ CASES = [
      "unknown office"),
     ("staff-bad-role", {"staff": [{"username": "a", "name": "A", "role": "king", "office": "RV"}]}, "role"),
     ("long-name", {"categories": [GOOD_CATEGORY | {"name": "x" * 500}]}, "longer than 200"),
+    ("threshold-too-high", {"categories": [GOOD_CATEGORY | {"route_threshold": 1.5}]}, "'route_threshold'"),
+    ("rule-bad-regex", {"rules": [{"name": "r", "pattern": "(", "regex": True, "category": "water"}]},
+     "rule r: pattern is not a valid regular expression"),
+    ("rule-decides-nothing", {"rules": [{"name": "r", "pattern": "x"}]}, "rule r: name a category"),
+    ("rule-unknown-category", {"rules": [{"name": "r", "pattern": "x", "category": "nope"}]}, "unknown category"),
+    ("rule-unknown-office", {"rules": [{"name": "r", "pattern": "x", "office": "NOPE"}]}, "unknown office"),
+    ("rule-priority-text", {"rules": [{"name": "r", "pattern": "x", "category": "water", "priority": "high"}]},
+     "'priority' must be a whole number"),
 ]
 
 
@@ -66,3 +74,12 @@ def test_reloading_updates_in_place(session):
     assert session.scalar(select(Category.name).where(Category.code == "parks")) == "Parks and gardens"
     office = session.scalar(select(Office).where(Office.code == "RV-PARKS"))
     assert office.parent.code == "RV" and [c.code for c in office.categories] == ["parks"]
+
+
+def test_demo_rules_load_and_match(session):
+    from routing.rules import first_match
+
+    rule = first_match(session, "the clerk wanted GHUS of 500 rupees")
+    assert rule is not None and rule.name == "bribery words" and rule.category.code == "corruption"
+    assert first_match(session, "STLIGHT broken near the temple").category.code == "electricity"
+    assert first_match(session, "no water for three days") is None

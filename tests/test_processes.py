@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import httpx
@@ -23,9 +24,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+MODEL_DIR = tempfile.mkdtemp(prefix="redress-models-")
+
+
 def env_for(url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")}
-    return env | {"REDRESS_DATABASE_URL": url, "REDRESS_DELIVERY_INTERVAL_SECONDS": "0.2"}
+    return env | {"REDRESS_DATABASE_URL": url, "REDRESS_DELIVERY_INTERVAL_SECONDS": "0.2",
+                  "REDRESS_MODEL_DIR": MODEL_DIR}
 
 
 def wait_for(predicate, seconds: float = 30.0):

@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from sqlalchemy.orm import Session
 
-from app.api.schemas import ActionIn, GrievanceOut, GrievancePage
-from app.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from app.api.schemas import ActionIn, GrievanceOut, GrievancePage, LinkOut
+from app.deps import ModelDep, NowDep, PolicyDep, Principal, PrincipalDep, SessionDep, SettingsDep
 from channels.accept import accept
 from core.errors import InvalidInput, PermissionDenied
 from intake import queries, services
-from intake.models import Role, Status
+from intake.models import Grievance, Role, Status
 from intake.schemas import GrievanceDraft
+from routing import related
 from routing.services import transfer
 
 router = APIRouter(prefix="/api/v1/grievances", tags=["grievances"])
@@ -43,15 +45,16 @@ SERVICE_ACTIONS = {
 
 @router.post("", status_code=201, response_model=GrievanceOut)
 def create(body: GrievanceDraft, response: Response, session: SessionDep, principal: PrincipalDep, now: NowDep,
-           settings: SettingsDep,
+           settings: SettingsDep, model: ModelDep, policy: PolicyDep,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> GrievanceOut:
     """File a grievance; repeat the same Idempotency-Key to retry safely (the first result comes back)."""
     key = (f"api:{principal.key_id}", idempotency_key) if idempotency_key is not None else None
     result = accept(session, draft=body, actor=principal.actor, now=now, region=settings.default_region,
-                    idempotency=key)
+                    idempotency=key, model=model, policy=policy)
     if not result.created:
         response.headers["Idempotent-Replayed"] = "true"
-    out = GrievanceOut.of(result.grievance, role=principal.role, with_events=True)
+    out = GrievanceOut.of(result.grievance, role=principal.role, with_events=True,
+                          links=_links(session, result.grievance, principal))
     out.secret = result.secret
     response.headers["Location"] = f"/api/v1/grievances/{result.grievance.tracking_number}"
     return out
@@ -61,7 +64,8 @@ def create(body: GrievanceDraft, response: Response, session: SessionDep, princi
 def read(tracking_number: str, session: SessionDep, principal: PrincipalDep) -> GrievanceOut:
     """One grievance with its whole timeline, oldest event first."""
     grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
-    return GrievanceOut.of(grievance, role=principal.role, with_events=True)
+    return GrievanceOut.of(grievance, role=principal.role, with_events=True,
+                           links=_links(session, grievance, principal))
 
 
 @router.get("", response_model=GrievancePage)
@@ -90,7 +94,7 @@ def list_(session: SessionDep, principal: PrincipalDep,
 
 @router.post("/{tracking_number}/actions", response_model=GrievanceOut)
 def act(tracking_number: str, body: ActionIn, session: SessionDep, principal: PrincipalDep,
-        now: NowDep) -> GrievanceOut:
+        now: NowDep, policy: PolicyDep) -> GrievanceOut:
     """Act on a grievance: acknowledge, respond, note, request_info, transfer (with office), resolve, reopen, close."""
     grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
     if principal.role not in ACTION_ROLES[body.action]:
@@ -101,11 +105,27 @@ def act(tracking_number: str, body: ActionIn, session: SessionDep, principal: Pr
         to_office = queries.office_by_code(session, body.office)
         if to_office is None:
             raise InvalidInput(f"unknown office {body.office!r}; GET /api/v1/offices lists them", field="office")
-        transfer(session, grievance=grievance, to_office=to_office, actor=principal.actor, now=now, note=body.note)
+        category = None
+        if body.category:
+            category = queries.category_by_code(session, body.category)
+            if category is None:
+                raise InvalidInput(f"unknown category {body.category!r}; GET /api/v1/categories lists them",
+                                   field="category")
+        transfer(session, grievance=grievance, to_office=to_office, actor=principal.actor, now=now, note=body.note,
+                 category=category, policy=policy)
     else:
         SERVICE_ACTIONS[body.action](session, grievance=grievance, actor=principal.actor, now=now, note=body.note)
     session.flush()
-    return GrievanceOut.of(grievance, role=principal.role, with_events=True)
+    if not principal.scope.allows(grievance):  # e.g. passed to the integrity unit: the sender no longer sees it
+        return GrievanceOut.of(grievance, role=principal.role, with_events=False).redacted()
+    return GrievanceOut.of(grievance, role=principal.role, with_events=True,
+                           links=_links(session, grievance, principal))
+
+
+def _links(session: Session, grievance: Grievance, principal: Principal) -> list[LinkOut]:
+    """Linked grievances the caller may see; the rest are not mentioned at all."""
+    return [LinkOut(kind=kind.value, tracking_number=other.tracking_number or "", status=other.status.value)
+            for kind, other in related.links(session, grievance) if principal.scope.allows(other)]
 
 
 def _encode_cursor(last_id: int) -> str:

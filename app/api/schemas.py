@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake.models import Confidentiality, Grievance, GrievanceEvent, Office, Role
+from intake.models import ActorType, Confidentiality, EventKind, Grievance, GrievanceEvent, Office, Role
 from intake.normalise import mask_phone
 from intake.queries import expected_deadlines
 
@@ -20,6 +20,8 @@ class ActionIn(BaseModel):
     action: Literal["acknowledge", "respond", "note", "request_info", "transfer", "resolve", "reopen", "close"]
     note: str | None = Field(default=None, max_length=10_000)
     office: str | None = Field(default=None, max_length=64, description="Office code, for transfer")
+    category: str | None = Field(default=None, max_length=64,
+                                 description="Category code, for transfer: the correct category (it teaches the model)")
 
 
 class Ref(BaseModel):
@@ -62,6 +64,39 @@ class DeadlineOut(BaseModel):
     basis: str
 
 
+class PredictionOut(BaseModel):
+    label: str
+    confidence: float
+    top: list[tuple[str, float]]
+    model_version: str
+    why: list[str] = Field(description="The words of the complaint that drove the prediction most")
+
+
+class RoutingOut(BaseModel):
+    """Why the grievance is where it is: the latest automatic routing decision."""
+
+    source: str | None = Field(description="submitted, rule, model or integrity-review")
+    rule: str | None
+    reasons: list[str]
+    prediction: PredictionOut | None
+
+    @classmethod
+    def of(cls, grievance: Grievance) -> RoutingOut | None:
+        routed = [e for e in grievance.events if e.kind == EventKind.ROUTED and e.actor_type == ActorType.SYSTEM]
+        if not routed:
+            return None
+        data = routed[-1].data or {}
+        prediction = data.get("prediction")
+        return cls(source=data.get("source"), rule=data.get("rule"), reasons=list(data.get("reasons", [])),
+                   prediction=PredictionOut(**prediction) if prediction else None)
+
+
+class LinkOut(BaseModel):
+    kind: str = Field(description="related (the same problem: one case), same_citizen, or duplicate")
+    tracking_number: str
+    status: str
+
+
 class CitizenOut(BaseModel):
     name: str | None
     phone: str | None
@@ -90,10 +125,13 @@ class GrievanceOut(BaseModel):
     reopen_count: int
     deadlines: list[DeadlineOut]
     events: list[EventOut] | None = Field(default=None, description="The timeline, oldest first")
+    routing: RoutingOut | None = Field(default=None, description="Why it was routed where it is (with the timeline)")
+    links: list[LinkOut] | None = Field(default=None, description="Linked grievances you may see (with the timeline)")
     secret: str | None = Field(default=None, description="Citizen secret, shown once, in the creating response")
 
     @classmethod
-    def of(cls, grievance: Grievance, *, role: Role, with_events: bool) -> GrievanceOut:
+    def of(cls, grievance: Grievance, *, role: Role, with_events: bool,
+           links: list[LinkOut] | None = None) -> GrievanceOut:
         return cls(
             tracking_number=grievance.tracking_number or "", status=grievance.status.value,
             channel=grievance.channel.value, text=grievance.text, language=grievance.language,
@@ -106,7 +144,14 @@ class GrievanceOut(BaseModel):
             transfer_count=grievance.transfer_count, reopen_count=grievance.reopen_count,
             deadlines=[DeadlineOut(**d) for d in expected_deadlines(grievance)],  # type: ignore[arg-type]
             events=[EventOut.of(e) for e in grievance.events] if with_events else None,
+            routing=RoutingOut.of(grievance) if with_events else None, links=links,
         )
+
+
+    def redacted(self) -> GrievanceOut:
+        """What the caller may still know after handing it to someone they cannot see behind (the integrity unit)."""
+        return self.model_copy(update={"text": "", "location_text": None, "citizen": None, "events": None,
+                                       "routing": None, "links": None, "deadlines": []})
 
 
 class GrievancePage(BaseModel):

@@ -1,0 +1,137 @@
+"""Routing administration: rules, the model registry, and transfer latency per office."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import NowDep, Principal, PrincipalDep, SessionDep
+from core.errors import InvalidInput, PermissionDenied
+from intake import queries as intake_queries
+from intake.models import Role
+from routing import queries, registry, rules
+from routing.models import RoutingRule
+
+router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
+READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.OVERSIGHT, Role.OFFICE_HEAD})
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=100)
+    pattern: str = Field(max_length=300, description="Keywords separated by '|', or a regular expression")
+    regex: bool = False
+    category: str | None = Field(default=None, max_length=64)
+    office: str | None = Field(default=None, max_length=64)
+    priority: int = Field(default=100, ge=0, le=10_000, description="Lower numbers are tried first")
+
+
+class RuleOut(BaseModel):
+    id: int
+    name: str
+    pattern: str
+    regex: bool
+    category: str | None
+    office: str | None
+    priority: int
+    active: bool
+
+    @classmethod
+    def of(cls, rule: RoutingRule) -> RuleOut:
+        return cls(id=rule.id, name=rule.name, pattern=rule.pattern, regex=rule.is_regex,
+                   category=rule.category.code if rule.category else None,
+                   office=rule.office.code if rule.office else None, priority=rule.priority, active=rule.active)
+
+
+class ModelOut(BaseModel):
+    version: str
+    status: str
+    created_at: datetime
+    activated_at: datetime | None
+    examples: int
+    corrections: int
+    figures: dict[str, Any]
+
+
+class ChangeOut(BaseModel):
+    at: datetime
+    action: str
+    version: str
+    previous_version: str | None
+    actor: str
+    reason: str
+
+
+class ModelsOut(BaseModel):
+    items: list[ModelOut]
+    changes: list[ChangeOut]
+
+
+class LatencyOut(BaseModel):
+    office: str
+    transfers: int
+    median_hours: float
+    longest_hours: float
+
+
+def _require(principal: Principal, roles: frozenset[Role]) -> None:
+    if principal.role not in roles:
+        raise PermissionDenied(f"the {principal.role.value} role may not use this")
+
+
+@router.get("/rules", response_model=list[RuleOut])
+def list_rules(session: SessionDep, principal: PrincipalDep) -> list[RuleOut]:
+    """Every rule, active ones first, in the order they are tried."""
+    _require(principal, READERS)
+    return [RuleOut.of(rule) for rule in queries.rules(session)]
+
+
+@router.post("/rules", status_code=201, response_model=RuleOut)
+def create_rule(body: RuleIn, session: SessionDep, principal: PrincipalDep, now: NowDep) -> RuleOut:
+    """Add a rule (admins): where it matches, it decides the category and/or office before the model."""
+    _require(principal, frozenset({Role.ADMIN}))
+    category = office = None
+    if body.category:
+        category = intake_queries.category_by_code(session, body.category)
+        if category is None:
+            raise InvalidInput(f"unknown category {body.category!r}", field="category")
+    if body.office:
+        office = intake_queries.office_by_code(session, body.office)
+        if office is None:
+            raise InvalidInput(f"unknown office {body.office!r}", field="office")
+    rule = rules.create_rule(session, name=body.name, pattern=body.pattern, is_regex=body.regex, category=category,
+                             office=office, priority=body.priority, actor=principal.actor, now=now)
+    return RuleOut.of(rule)
+
+
+@router.delete("/rules/{rule_id}", response_model=RuleOut)
+def deactivate_rule(rule_id: int, session: SessionDep, principal: PrincipalDep) -> RuleOut:
+    """Switch a rule off (admins); it stays listed, inactive, for the record."""
+    _require(principal, frozenset({Role.ADMIN}))
+    return RuleOut.of(rules.deactivate_rule(session, rule_id=rule_id))
+
+
+@router.get("/models", response_model=ModelsOut)
+def list_models(session: SessionDep, principal: PrincipalDep) -> ModelsOut:
+    """Model versions, newest first, and the latest promotions, rejections and rollbacks."""
+    _require(principal, frozenset({Role.ADMIN, Role.MANAGER}))
+    return ModelsOut(
+        items=[ModelOut(version=v.version, status=v.status.value, created_at=v.created_at,
+                        activated_at=v.activated_at, examples=v.examples, corrections=v.corrections,
+                        figures=v.figures) for v in registry.versions(session)],
+        changes=[ChangeOut(at=c.at, action=c.action, version=c.version, previous_version=c.previous_version,
+                           actor=c.actor, reason=c.reason) for c in registry.changes(session)])
+
+
+@router.get("/transfer-latency", response_model=list[LatencyOut])
+def transfer_latency(session: SessionDep, principal: PrincipalDep,
+                     since: Annotated[datetime | None, Query()] = None) -> list[LatencyOut]:
+    """Per office: grievances passed on and hours held before passing them (slowest first)."""
+    _require(principal, READERS)
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput("since needs a timezone, e.g. 2026-11-01T00:00:00Z", field="since")
+    return [LatencyOut(**row.__dict__) for row in queries.transfer_latency(session, since=since)]
