@@ -56,6 +56,7 @@ class Threshold:
 class _Part:
     """One vectorizer, flattened for fast single-text scoring."""
 
+    words: bool  # word n-grams (else character n-grams)
     analyzer: Callable[[str], list[str]]
     vocabulary: dict[str, int]
     idf: np.ndarray
@@ -100,7 +101,6 @@ class TextClassifier:
         self.temperature = temperature
         self.threshold = threshold
         self.label_thresholds = label_thresholds
-        self._names: dict[str, np.ndarray] | None = None
         self._fast: _Compiled | None = None
 
     @classmethod
@@ -169,16 +169,9 @@ class TextClassifier:
         """
         total = self._compiled().intercept.copy()
         for part in self._compiled().parts:
-            columns, values = [], []
-            for term, count in Counter(part.analyzer(text)).items():
-                column = part.vocabulary.get(term)
-                if column is not None:
-                    columns.append(column)
-                    values.append((1.0 + math.log(count)) * part.idf[column])
+            _, columns, values = _tfidf(part, text)
             if columns:
-                vector = np.array(values)
-                vector /= math.sqrt(float(vector @ vector))
-                total += vector @ part.weights[columns]
+                total += values @ part.weights[columns]
         return total
 
     def predict_many(self, texts: Sequence[str], k: int = 3) -> list[Prediction]:
@@ -205,23 +198,16 @@ class TextClassifier:
             label = self.predict(text).label
         if label not in self.labels:
             raise InvalidInput(f"the model has no label {label!r}", field="label")
-        weights = self._weights(label)
-        union: FeatureUnion = self.pipeline.named_steps["features"]
-        normalised = normalise(text)
-        words = [w for w in tokens(normalised) if w.strip("0")]
+        column = self.labels.index(label)
+        unique = {w for w in tokens(normalise(text)) if w.strip("0")}
         score: Counter[str] = Counter()
-        offset = 0
-        for name, vectorizer in union.transformer_list:
-            row = vectorizer.transform([text]).tocsr()
-            names = self._feature_names()[name]
-            for index, value in zip(row.indices, row.data, strict=True):
-                push = float(value * weights[offset + index])
-                term = str(names[index])
-                owners = ([w for w in term.split() if w in words] if name == "word"
-                          else [w for w in set(words) if term in f" {w} "])
+        for part in self._compiled().parts:
+            terms, columns, values = _tfidf(part, text)
+            for term, push in zip(terms, values * part.weights[columns, column], strict=True):
+                owners = ([w for w in term.split() if w in unique] if part.words
+                          else [w for w in unique if term in f" {w} "])
                 for owner in owners:
-                    score[owner] += push / len(owners)
-            offset += len(names)
+                    score[owner] += float(push) / len(owners)
         positive = [(w, s) for w, s in score.most_common() if s > 0]
         total = sum(s for _, s in positive) or 1.0
         return [(w, round(s / total, 3)) for w, s in positive[:k]]
@@ -235,24 +221,27 @@ class TextClassifier:
             parts, offset = [], 0
             for _name, vectorizer in self.pipeline.named_steps["features"].transformer_list:
                 size = len(vectorizer.vocabulary_)
-                parts.append(_Part(vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_,
+                parts.append(_Part(vectorizer.analyzer == "word", vectorizer.build_analyzer(),
+                                   vectorizer.vocabulary_, vectorizer.idf_,
                                    np.ascontiguousarray(coef[:, offset:offset + size].T)))
                 offset += size
             self._fast = _Compiled(parts, intercept.astype(float))
         return self._fast
 
-    def _weights(self, label: str) -> np.ndarray:
-        svm: LinearSVC = self.pipeline.named_steps["svm"]
-        index = self.labels.index(label)
-        if svm.coef_.shape[0] == 1:  # two labels: the one row favours the second
-            return svm.coef_[0] if index == 1 else -svm.coef_[0]
-        return svm.coef_[index]
 
-    def _feature_names(self) -> dict[str, np.ndarray]:
-        if self._names is None:
-            union: FeatureUnion = self.pipeline.named_steps["features"]
-            self._names = {name: v.get_feature_names_out() for name, v in union.transformer_list}
-        return self._names
+def _tfidf(part: _Part, text: str) -> tuple[list[str], list[int], np.ndarray]:
+    """A text's known n-grams, their columns and L2-normalised sublinear TF-IDF values, as the vectorizer has them."""
+    terms, columns, values = [], [], []
+    for term, count in Counter(part.analyzer(text)).items():
+        column = part.vocabulary.get(term)
+        if column is not None:
+            terms.append(term)
+            columns.append(column)
+            values.append((1.0 + math.log(count)) * part.idf[column])
+    vector = np.array(values)
+    if columns:
+        vector /= math.sqrt(float(vector @ vector))
+    return terms, columns, vector
 
 
 def threshold_for_precision(confidence: np.ndarray, correct: np.ndarray, target: float,

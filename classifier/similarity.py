@@ -9,18 +9,23 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from classifier.text import normalise, tokens
 
 
-def features(text: str) -> set[str]:
-    """The text's words and the character trigrams of each word (with its boundaries)."""
+@lru_cache(maxsize=4096)
+def features(text: str) -> frozenset[str]:
+    """The text's words and the character trigrams of each word (with its boundaries).
+
+    Cached: the same open grievances are compared with every new report in their area.
+    """
     words = tokens(normalise(text))
     found = set(words)
     for word in words:
         padded = f" {word} "
         found.update(padded[i:i + 3] for i in range(len(padded) - 2))
-    return found
+    return frozenset(found)
 
 
 def similarity(text: str, others: Sequence[str]) -> list[float]:

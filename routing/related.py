@@ -27,15 +27,16 @@ def link_related(session: Session, *, grievance: Grievance, now: datetime, polic
     """Link the grievance to the citizen's other grievances and to the open case it repeats; return that case."""
     if grievance.confidentiality == Confidentiality.INTEGRITY:
         return None
+    case = _open_case(session, grievance=grievance, now=now, policy=policy)
     if grievance.citizen_id is not None:
         earlier = session.scalars(select(Grievance.id).where(
             Grievance.citizen_id == grievance.citizen_id, Grievance.id != grievance.id,
             Grievance.confidentiality != Confidentiality.INTEGRITY).order_by(Grievance.id.desc())
             .limit(MAX_SAME_CITIZEN))
         for other_id in earlier:
-            session.add(GrievanceLink(grievance_id=grievance.id, other_id=other_id, kind=LinkKind.SAME_CITIZEN,
-                                      created_at=now))
-    case = _open_case(session, grievance=grievance, now=now, policy=policy)
+            if case is None or other_id != case.id:  # their own report may be the case they join: one link
+                session.add(GrievanceLink(grievance_id=grievance.id, other_id=other_id, kind=LinkKind.SAME_CITIZEN,
+                                          created_at=now))
     if case is None:
         return None
     session.add(GrievanceLink(grievance_id=grievance.id, other_id=case.id, kind=LinkKind.RELATED, created_at=now))
@@ -58,22 +59,22 @@ def _open_case(session: Session, *, grievance: Grievance, now: datetime, policy:
                   Grievance.received_at >= now - timedelta(days=policy.related_days)]
     if grievance.citizen_id is not None:  # their own earlier reports are linked as theirs, not as "others"
         conditions.append(or_(Grievance.citizen_id.is_(None), Grievance.citizen_id != grievance.citizen_id))
-    candidates = list(session.scalars(select(Grievance).where(*conditions).order_by(Grievance.id.desc())
-                                      .limit(MAX_CANDIDATES)))
+    candidates = session.execute(select(Grievance.id, Grievance.text).where(*conditions)
+                                 .order_by(Grievance.id.desc()).limit(MAX_CANDIDATES)).all()
     if not candidates:
         return None
-    scores = similarity(grievance.text, [c.text for c in candidates])
+    scores = similarity(grievance.text, [text for _, text in candidates])
     best = max(range(len(scores)), key=scores.__getitem__)
     if scores[best] < policy.related_similarity:
         return None
-    return case_root(session, candidates[best])
+    return case_root(session, candidates[best][0])
 
 
-def case_root(session: Session, grievance: Grievance) -> Grievance:
+def case_root(session: Session, grievance_id: int) -> Grievance | None:
     """The grievance a case hangs from: the one a related report points to, or the grievance itself."""
     root_id = session.scalar(select(GrievanceLink.other_id).where(
-        GrievanceLink.grievance_id == grievance.id, GrievanceLink.kind == LinkKind.RELATED))
-    return session.get(Grievance, root_id) if root_id is not None else grievance
+        GrievanceLink.grievance_id == grievance_id, GrievanceLink.kind == LinkKind.RELATED))
+    return session.get(Grievance, root_id if root_id is not None else grievance_id)
 
 
 def links(session: Session, grievance: Grievance) -> list[tuple[LinkKind, Grievance]]:

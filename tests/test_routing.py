@@ -372,3 +372,14 @@ def test_models_and_transfer_latency_over_the_api(client, session, model, clock)
     assert client.get("/api/v1/routing/models", headers=officer).status_code == 403
     naive = client.get("/api/v1/routing/transfer-latency", headers=manager, params={"since": "2026-11-01T00:00:00"})
     assert naive.status_code == 422
+
+
+def test_joining_a_case_started_by_the_same_citizen_links_once(session, model, clock):
+    from routing.related import links
+
+    text = "Water pipe burst near Ratna chowk, water flowing on the road since morning"
+    root = submit(session, model, clock, text, phone="+9779812000005")
+    other = submit(session, model, clock, text + " again", phone="+9779812000006")
+    assert [(kind.value, g.id) for kind, g in links(session, other)] == [("related", root.id)]
+    again = submit(session, model, clock, "pipe burst ratna chowk water on road", phone="+9779812000005")
+    assert [(kind.value, g.id) for kind, g in links(session, again)] == [("related", root.id)]
