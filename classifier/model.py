@@ -88,7 +88,7 @@ def build_pipeline(c: float = 0.5) -> Pipeline:
     chars = TfidfVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                             sublinear_tf=True, max_features=MAX_CHAR_FEATURES, dtype=np.float32)
     return Pipeline([("features", FeatureUnion([("word", words), ("char", chars)])),
-                     ("svm", LinearSVC(C=c, class_weight="balanced"))])
+                     ("svm", LinearSVC(C=c, class_weight="balanced", random_state=0))])
 
 
 class TextClassifier:
