@@ -95,29 +95,28 @@ def office_for(session: Session, *, category: Category, area: str | None) -> tup
         if len(nearest) == 1:
             return nearest[0], f"{nearest[0].code} handles {category.code} in {area}"
         return None, f"{len(nearest)} offices handle {category.code} in {area}: " + ", ".join(o.code for o in nearest)
-    above = _nearest(session, area, lambda o: o.level in ADMINISTRATIVE_LEVELS)
+    above = _nearest(session, area, lambda o: o.level in ADMINISTRATIVE_LEVELS, or_highest=False)
     if above is not None:
         return above, f"no office handles {category.code} in {area}; sent to {above.code}, the nearest office above"
     return None, f"no office covers area {area}"
 
 
-def _nearest(session: Session, area: str | None, wanted) -> Office | None:  # noqa: ANN001
-    """The active office matching `wanted` whose jurisdiction fits the area best; with no fit, the highest one."""
+def _nearest(session: Session, area: str | None, wanted, *, or_highest: bool) -> Office | None:  # noqa: ANN001
+    """The active office matching `wanted` whose jurisdiction fits the area best; with none, the highest if asked."""
     offices = [o for o in session.scalars(select(Office).where(Office.active).order_by(Office.id)) if wanted(o)]
     covering = sorted((o for o in offices if covers(o, area)), key=lambda o: -_specificity(o, area))
     if covering:
         return covering[0]
-    return min(offices, key=lambda o: list(OfficeLevel).index(o.level), default=None) if area is None else None
+    return min(offices, key=lambda o: list(OfficeLevel).index(o.level), default=None) if or_highest else None
 
 
 def integrity_unit_for(session: Session, area: str | None) -> Office | None:
     """The integrity unit for the area, else the highest one: integrity complaints never stay unhandled."""
-    return _nearest(session, area, lambda o: o.is_integrity_unit) or _nearest(session, None,
-                                                                              lambda o: o.is_integrity_unit)
+    return _nearest(session, area, lambda o: o.is_integrity_unit, or_highest=True)
 
 
 def oversight_for(session: Session, area: str | None) -> Office | None:
-    return _nearest(session, area, lambda o: o.is_oversight) or _nearest(session, None, lambda o: o.is_oversight)
+    return _nearest(session, area, lambda o: o.is_oversight, or_highest=True)
 
 
 def route_new(session: Session, *, grievance: Grievance, now: datetime, model: ActiveModel | None = None,
