@@ -168,6 +168,9 @@ def route_new(session: Session, *, grievance: Grievance, now: datetime, model: A
             category, source = categories[likeliest], "integrity-review"
             reasons.append(f"it may concern staff integrity (probability {integrity_mass:.2f} ≥ "
                            f"{policy.integrity_review_probability:.2f}); the integrity unit reviews it")
+        elif integrity_mass >= policy.integrity_review_probability:
+            reasons.append(f"it may concern staff integrity (probability {integrity_mass:.2f}): if so, route it "
+                           "to the integrity unit")
 
     area = area_of(grievance)
     office: Office | None = None

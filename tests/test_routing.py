@@ -195,9 +195,10 @@ def test_unsure_about_integrity_goes_to_oversight_not_to_the_office(session, mod
     assert grievance.office.code == "RV-OIU" and grievance.confidentiality == Confidentiality.INTEGRITY
     assert data["source"] == "integrity-review" and grievance.category.is_integrity
     assert "may concern staff integrity" in data["reasons"][-2]
-    vague = submit(session, model, clock, "please help me sir, it is urgent",
+    vague = submit(session, model, clock, "sir they asked me to come again and again, nobody helps",
                    policy=Policy(integrity_review_probability=0.05))
     assert vague.status == Status.TRIAGE, "nothing would reach an office: triage is neutral ground"
+    assert "may concern staff integrity" in routed_data(vague)["reasons"][-1], "triage staff are warned"
 
 
 def test_a_bribery_keyword_is_integrity_even_with_a_category_given(session, model, clock):
