@@ -384,3 +384,25 @@ def test_joining_a_case_started_by_the_same_citizen_links_once(session, model, c
     assert [(kind.value, g.id) for kind, g in links(session, other)] == [("related", root.id)]
     again = submit(session, model, clock, "pipe burst ratna chowk water on road", phone="+9779812000005")
     assert [(kind.value, g.id) for kind, g in links(session, again)] == [("related", root.id)]
+
+
+def test_category_thresholds_over_the_api(client, session, model, clock):
+    admin = auth(builders.api_key(session, role=Role.ADMIN, office="RV", now=clock.now))
+    head = auth(builders.api_key(session, role=Role.OFFICE_HEAD, office="RV-N-WATER", now=clock.now))
+    listed = {row["category"]: row for row in client.get("/api/v1/routing/thresholds", headers=head).json()}
+    assert listed["water"]["route_threshold"] is None
+    assert listed["water"]["effective"] == listed["water"]["model_threshold"] == model.model.threshold_for("water")
+    url = "/api/v1/routing/thresholds/water"
+    assert client.put(url, headers=head, json={"route_threshold": 0.5}).status_code == 403
+    for bad in (1.5, 0, "high"):
+        assert client.put("/api/v1/routing/thresholds/water", headers=admin,
+                          json={"route_threshold": bad}).status_code == 422
+    missing = client.put("/api/v1/routing/thresholds/nope", headers=admin, json={"route_threshold": 0.5})
+    assert missing.status_code == 404
+    strict = client.put("/api/v1/routing/thresholds/water", headers=admin, json={"route_threshold": 0.9999}).json()
+    assert strict["route_threshold"] == strict["effective"] == 0.9999
+    routed = client.post("/api/v1/grievances", headers=admin,
+                         json={"text": "No water in our tole for 3 days, taps completely dry", "admin_area": "RV-N"})
+    assert routed.json()["status"] == "triage", "the stricter threshold now holds this prediction back"
+    cleared = client.put("/api/v1/routing/thresholds/water", headers=admin, json={"route_threshold": None}).json()
+    assert cleared["route_threshold"] is None and cleared["effective"] == cleared["model_threshold"]

@@ -1,4 +1,4 @@
-"""Routing administration: rules, the model registry, and transfer latency per office."""
+"""Routing administration: rules, category thresholds, the model registry, and transfer latency per office."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import NowDep, Principal, PrincipalDep, SessionDep
-from core.errors import InvalidInput, PermissionDenied
+from app.deps import ModelDep, NowDep, Principal, PrincipalDep, SessionDep
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from intake import queries as intake_queries
-from intake.models import Role
+from intake.models import Category, Role
 from routing import queries, registry, rules
 from routing.models import RoutingRule
+from routing.registry import ActiveModel
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.OVERSIGHT, Role.OFFICE_HEAD})
@@ -78,6 +79,19 @@ class LatencyOut(BaseModel):
     longest_hours: float
 
 
+class ThresholdIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    route_threshold: float | None = Field(gt=0, le=1, description="Confidence needed to auto-route; null: the model's")
+
+
+class ThresholdOut(BaseModel):
+    category: str
+    route_threshold: float | None = Field(description="The admin's override, if any")
+    model_threshold: float | None = Field(description="What the active model learned for this category")
+    effective: float | None = Field(description="The one routing uses (null: no active model)")
+
+
 def _require(principal: Principal, roles: frozenset[Role]) -> None:
     if principal.role not in roles:
         raise PermissionDenied(f"the {principal.role.value} role may not use this")
@@ -135,3 +149,29 @@ def transfer_latency(session: SessionDep, principal: PrincipalDep,
     if since is not None and since.tzinfo is None:
         raise InvalidInput("since needs a timezone, e.g. 2026-11-01T00:00:00Z", field="since")
     return [LatencyOut(**row.__dict__) for row in queries.transfer_latency(session, since=since)]
+
+
+@router.get("/thresholds", response_model=list[ThresholdOut])
+def thresholds(session: SessionDep, principal: PrincipalDep, model: ModelDep) -> list[ThresholdOut]:
+    """Per category: the confidence a prediction needs to route itself, and where that number comes from."""
+    _require(principal, READERS)
+    return [_threshold(category, model) for category in intake_queries.categories(session)]
+
+
+@router.put("/thresholds/{category}", response_model=ThresholdOut)
+def set_threshold(category: str, body: ThresholdIn, session: SessionDep, principal: PrincipalDep,
+                  model: ModelDep) -> ThresholdOut:
+    """Set (or, with null, clear) a category's auto-route threshold (admins): stricter where mistakes cost more."""
+    _require(principal, frozenset({Role.ADMIN}))
+    found = intake_queries.category_by_code(session, category)
+    if found is None:
+        raise NotFound(f"no category {category!r}; GET /api/v1/categories lists them")
+    found.route_threshold = body.route_threshold
+    return _threshold(found, model)
+
+
+def _threshold(category: Category, model: ActiveModel | None) -> ThresholdOut:
+    learned = model.model.threshold_for(category.code) if model and category.code in model.model.labels else None
+    effective = category.route_threshold if category.route_threshold is not None else learned
+    return ThresholdOut(category=category.code, route_threshold=category.route_threshold, model_threshold=learned,
+                        effective=effective)
