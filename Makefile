@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install dev clean
+.PHONY: run test lint install dev clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: dev
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+## messages: extract every say(language, "...") text into the template and update each language's catalogue
+messages: dev
+	$(BIN)/pybabel extract -k say:2 --no-default-keywords --no-location --sort-output --project=OpenRedress \
+		--version=0.1 --msgid-bugs-address=none -o core/locale/messages.pot core intake routing channels app
+	$(BIN)/pybabel update -i core/locale/messages.pot -d core/locale -D messages --no-fuzzy-matching \
+		--ignore-obsolete --no-location --width=120
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -180,10 +180,12 @@ def _worker(settings: Settings, _args: argparse.Namespace) -> int:
 
     scheduler = BlockingScheduler(timezone="UTC")
     registry = jobs.registry(settings, make_sessionmaker(_engine(settings)))
-    jobs.schedule(scheduler, registry, utcnow)
+    loop = jobs.schedule(scheduler, registry, utcnow)
+    loop.start()
     print(f"worker running jobs: {', '.join(registry)} (Ctrl-C stops)")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    loop.stop()
     return 0
 
 

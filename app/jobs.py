@@ -14,7 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import routing_model, schema  # noqa: F401 - schema: every foreign key resolves in a worker too
-from channels.delivery import deliver_due
+from channels.delivery import DeliveryLoop, DeliveryPolicy, deliver_due
 from channels.gateways import sms_gateway
 from core.clock import Clock
 from core.outbox import OutboxChannel
@@ -33,10 +33,11 @@ class Job:
 
 def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Job]:
     gateways = {OutboxChannel.SMS: sms_gateway(settings)}
+    policy = DeliveryPolicy.from_settings(settings)
     jobs = [
         Job("delivery", "send due messages from the outbox (SMS; Telegram once configured)",
             settings.delivery_interval_seconds,
-            lambda now: deliver_due(factory, gateways=gateways, now=now)),
+            lambda now: deliver_due(factory, gateways=gateways, now=now, policy=policy)),
         Job("retrain", "train a routing model from new corrections; promote it only if it is not worse",
             settings.retrain_interval_hours * 3600, lambda now: _retrain(settings, factory, now)),
     ]
@@ -49,11 +50,19 @@ def _retrain(settings: Settings, factory: sessionmaker[Session], now: datetime) 
     return int(result.promoted)
 
 
-def schedule(scheduler: BaseScheduler, jobs: dict[str, Job], clock: Clock) -> None:
-    """Add each job on its interval; a run still going when the next is due is skipped, not stacked."""
+def schedule(scheduler: BaseScheduler, jobs: dict[str, Job], clock: Clock) -> DeliveryLoop:
+    """Add each job on its interval (a run still going when the next is due is skipped, not stacked).
+
+    Delivery runs in its own loop instead, which a request can wake so a reply leaves at once.
+    """
+    delivery = jobs["delivery"]
+    loop = DeliveryLoop(lambda: delivery.run(clock()), interval=delivery.interval_seconds)
     for job in jobs.values():
+        if job is delivery:
+            continue
         scheduler.add_job(_runner(job, clock), "interval", seconds=job.interval_seconds, id=job.name,
                           max_instances=1, coalesce=True, replace_existing=True)
+    return loop
 
 
 def _runner(job: Job, clock: Clock) -> Callable[[], None]:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import dev, errors, health, jobs, migrate, schema  # noqa: F401 - schema: every table mapped
+from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
 from app.api import directory, grievances, routing
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
@@ -31,15 +31,21 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        scheduler = None
+        scheduler = loop = None
         if background and settings.scheduler_enabled:
             scheduler = BackgroundScheduler(timezone="UTC")
-            jobs.schedule(scheduler, jobs.registry(settings, factory), clock)
+            loop = jobs.schedule(scheduler, jobs.registry(settings, factory), clock)
             scheduler.start()
-            log.info("scheduler started: outbound delivery every %ss", settings.delivery_interval_seconds)
+            loop.start()
+            app.state.wake_delivery = loop.wake
+            log.info("scheduler started: outbound delivery every %ss and when a reply is queued",
+                     settings.delivery_interval_seconds)
         try:
             yield
         finally:
+            app.state.wake_delivery = _nothing
+            if loop is not None:
+                loop.stop()
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
 
@@ -52,12 +58,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.classifiers = Classifiers()
     app.state.policy = Policy.from_settings(settings)
     app.state.migration_head = migrate.head(engine)
+    app.state.wake_delivery = _nothing  # the delivery loop's wake-up, when it runs in this process
     errors.install(app)
     app.add_middleware(errors.RequestGuard, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(grievances.router)
     app.include_router(directory.router)
     app.include_router(routing.router)
+    app.include_router(webhooks.router)
     if settings.sms_provider is SmsProvider.CONSOLE and settings.environment is Environment.DEVELOPMENT:
         app.include_router(dev.router)
     return app
+
+
+def _nothing() -> None:
+    """No delivery loop in this process: a worker elsewhere polls the outbox."""

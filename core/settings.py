@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,19 @@ class SmsProvider(StrEnum):
     TWILIO = "twilio"
 
 
+def quiet_window(value: str) -> tuple[time, time] | None:
+    """Parse 'HH:MM-HH:MM' (it may span midnight); empty means no quiet hours."""
+    if not value.strip():
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"quiet hours must look like 21:00-07:00, not {value!r}") from exc
+    if start == end:
+        raise ValueError("quiet hours must start and end at different times")
+    return start, end
+
+
 class Settings(BaseSettings):
     """Everything the service can be told from outside; see the settings table in README.md."""
 
@@ -39,12 +53,18 @@ class Settings(BaseSettings):
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_status_callbacks: bool = True  # ask the provider to report delivery to /webhooks/twilio/status
+    sms_followup_window_minutes: int = Field(default=120, ge=0)
+    sms_daily_cap_per_recipient: int = Field(default=10, ge=1)
+    sms_daily_cap: int = Field(default=10_000, ge=1)
+    sms_quiet_hours: str = "21:00-07:00"  # in the citizen's timezone; empty: none
     telegram_bot_token: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
     redis_url: str = ""
     scheduler_enabled: bool = True
     delivery_interval_seconds: float = Field(default=5.0, gt=0)
+    delivery_claim_timeout_seconds: float = Field(default=300.0, gt=0)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     model_dir: str = "models"
     seed_corpus: str = ""  # labelled CSV the model starts from; empty: the demo corpus shipped with the app
@@ -69,6 +89,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Asia/Kathmandu") from exc
         return value
+
+    @field_validator("sms_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if value.strip():
+            quiet_window(value)
+        return value.strip()
 
     @field_validator("default_region")
     @classmethod

@@ -102,6 +102,7 @@ class EventKind(StrEnum):
     CITIZEN_ADDED = "citizen_added"
     ESCALATED = "escalated"
     LINKED = "linked"
+    DELIVERY = "delivery"  # the provider's final word on a message to the citizen (staff only)
 
 
 office_categories = Table(

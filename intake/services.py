@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, InvalidTransition
+from core.i18n import say
 from core.outbox import OutboxChannel, enqueue
 from intake import normalise, tracking
 from intake.actors import Actor
@@ -80,7 +81,9 @@ def transition(session: Session, *, grievance: Grievance, to: Status, actor: Act
 
 def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: datetime, region: str,
            idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None) -> Submitted:
-    """Validate and store a new grievance with its first event and acknowledgement, all or nothing.
+    """Validate and store a new grievance with its first event, all or nothing.
+
+    The acknowledgement is the caller's (channels.accept): it names the office, known only after routing.
 
     `idempotency` is (provider, key): the same pair again returns the first grievance and writes nothing.
     """
@@ -122,9 +125,6 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
     grievance.tracking_number = tracking.number_for(grievance.id)
     if claim is not None:
         claim.grievance_id = grievance.id
-    notify_citizen(session, grievance=grievance, now=now, purpose="acknowledgement",
-                   body=f"We received your complaint. Tracking number: {grievance.tracking_number}. "
-                        f"Reply STATUS {grievance.tracking_number} for news.")
     return Submitted(grievance=grievance, created=True, secret=secret)
 
 
@@ -166,6 +166,23 @@ def _claim_key(session: Session, *, provider: str, key: str, request_hash: str,
     return None, session.get(Grievance, existing.grievance_id)
 
 
+def claim_inbound(session: Session, *, provider: str, key: str, request_hash: str,
+                  now: datetime) -> InboundMessage | None:
+    """Record a provider's message id (Twilio's MessageSid); None when it was seen before: a retry does nothing."""
+    if not key or len(key) > 128 or not key.isprintable():
+        raise InvalidInput("the provider's message id must be 1 to 128 printable characters", field="MessageSid")
+    if _existing_key(session, provider, key) is not None:
+        return None
+    try:
+        with session.begin_nested():
+            claim = InboundMessage(provider=provider, provider_message_id=key, request_hash=request_hash,
+                                   received_at=now)
+            session.add(claim)
+        return claim
+    except IntegrityError:
+        return None  # a concurrent delivery of the same message won the race
+
+
 def _existing_key(session: Session, provider: str, key: str) -> InboundMessage | None:
     return session.scalar(select(InboundMessage).where(
         InboundMessage.provider == provider, InboundMessage.provider_message_id == key))
@@ -195,8 +212,19 @@ def _citizen(session: Session, *, phone: str | None, chat_id: int | None, name: 
     return citizen
 
 
-def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose: str, now: datetime) -> bool:
-    """Queue a message on the citizen's own channel; nothing goes to someone who opted out."""
+def language_of(grievance: Grievance) -> str | None:
+    """The language to write to this citizen in: theirs if known, else the complaint's."""
+    if grievance.citizen is not None and grievance.citizen.language:
+        return grievance.citizen.language
+    return grievance.language
+
+
+def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose: str, now: datetime,
+                   urgent: bool = False) -> bool:
+    """Queue a message on the citizen's own channel; nothing goes to someone who opted out.
+
+    `urgent` messages (a reply to what the citizen just sent) ignore quiet hours.
+    """
     citizen = grievance.citizen
     if citizen is None or citizen.opted_out_at is not None:
         return False
@@ -209,8 +237,33 @@ def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose
     else:
         return False
     enqueue(session, channel=channel, recipient=recipient, body=body, purpose=purpose, now=now,
-            grievance_id=grievance.id, citizen_id=citizen.id)
+            grievance_id=grievance.id, citizen_id=citizen.id, urgent=urgent)
     return True
+
+
+def citizen_by_phone(session: Session, phone: str) -> Citizen | None:
+    return session.scalar(select(Citizen).where(Citizen.phone == phone))
+
+
+def citizen_for_phone(session: Session, *, phone: str, now: datetime) -> Citizen:
+    """The citizen with this phone, created on first contact."""
+    citizen = _citizen(session, phone=phone, chat_id=None, name=None, language=None, now=now)
+    assert citizen is not None  # a phone was given
+    return citizen
+
+
+def opt_out(session: Session, *, phone: str, now: datetime) -> Citizen:
+    """The number gets nothing more but the confirmation; a number we never saw is remembered too."""
+    citizen = citizen_for_phone(session, phone=phone, now=now)
+    if citizen.opted_out_at is None:
+        citizen.opted_out_at = now
+    return citizen
+
+
+def opt_in(session: Session, *, phone: str, now: datetime) -> Citizen:
+    citizen = citizen_for_phone(session, phone=phone, now=now)
+    citizen.opted_out_at = None
+    return citizen
 
 
 def _office_spoke(grievance: Grievance, now: datetime) -> None:
@@ -246,10 +299,12 @@ def acknowledge(session: Session, *, grievance: Grievance, actor: Actor, now: da
     event = transition(session, grievance=grievance, to=Status.IN_PROGRESS, actor=actor, now=now, note=text,
                        kind=EventKind.ACKNOWLEDGED, office_id=grievance.office_id)
     _office_spoke(grievance, event.at)
-    office = grievance.office.name if grievance.office else "the office"
+    language = language_of(grievance)
+    office = grievance.office.name if grievance.office else say(language, "the office")
+    body = say(language, "{tracking}: {office} is working on your complaint.", tracking=grievance.tracking_number,
+               office=office)
     notify_citizen(session, grievance=grievance, now=now, purpose="acknowledged",
-                   body=f"{grievance.tracking_number}: {office} is working on your complaint."
-                        + (f" {text}" if text else ""))
+                   body=f"{body} {text}" if text else body)
     return event
 
 
@@ -280,7 +335,8 @@ def request_info(session: Session, *, grievance: Grievance, actor: Actor, now: d
                        kind=EventKind.INFO_REQUESTED, office_id=grievance.office_id)
     _office_spoke(grievance, event.at)
     notify_citizen(session, grievance=grievance, now=now, purpose="info_request",
-                   body=f"{grievance.tracking_number}: {text} Reply to this message to answer.")
+                   body=say(language_of(grievance), "{tracking}: {text} Reply to this message to answer.",
+                            tracking=grievance.tracking_number, text=text))
     return event
 
 
@@ -301,7 +357,8 @@ def resolve(session: Session, *, grievance: Grievance, actor: Actor, now: dateti
     _office_spoke(grievance, event.at)
     grievance.resolved_at = event.at
     notify_citizen(session, grievance=grievance, now=now, purpose="resolved",
-                   body=f"{grievance.tracking_number} resolved: {text}")
+                   body=say(language_of(grievance), "{tracking} resolved: {text}", tracking=grievance.tracking_number,
+                            text=text))
     return event
 
 

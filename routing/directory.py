@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from intake.accounts import hash_password, upsert_staff
 from intake.models import Category, Office, OfficeLevel, Role
-from routing.models import RoutingRule
+from routing.models import Area, RoutingRule
 from routing.rules import compile_rule
 
 E = TypeVar("E", bound=StrEnum)
@@ -70,6 +70,7 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
     session.flush()
 
     _load_rules(session, _rows(data, "rules"), categories=categories, offices=offices, now=now)
+    _load_areas(session, _rows(data, "areas"))
 
     # One hash serves every account loaded here: they share the one password the loader was given.
     password_hash = hash_password(staff_password) if staff_password is not None else ""
@@ -83,6 +84,20 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         upsert_staff(session, username=username, display_name=name, role=role, office=offices[office_code],
                      password_hash=password_hash, now=now)
     session.flush()
+
+
+def _load_areas(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Upsert admin areas by code with the place names that identify them in a complaint's text."""
+    areas = {a.code: a for a in session.scalars(select(Area))}
+    for row in rows:
+        code = _required(row, "code", "area").upper()
+        names = _strings(row, "names", f"area {code}")
+        if not names or any(not name.strip() or len(name) > 100 for name in names):
+            raise InvalidInput(f"area {code}: 'names' must list 1 or more place names of at most 100 characters")
+        area = areas.get(code) or Area(code=code)
+        area.names = [name.strip() for name in names]
+        areas[code] = area
+        session.add(area)
 
 
 def _load_rules(session: Session, rows: list[dict[str, Any]], *, categories: dict[str, Category],

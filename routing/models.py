@@ -33,6 +33,16 @@ class RoutingRule(Base):
     office: Mapped[Office | None] = relationship()
 
 
+class Area(Base):
+    """An admin area and the names people call it by: an SMS saying "Northbank" is placed in RV-N."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    names: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
 class ModelStatus(StrEnum):
     CANDIDATE = "candidate"  # trained, not (yet) in use
     ACTIVE = "active"  # the one routing uses; at most one

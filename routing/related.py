@@ -13,9 +13,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from classifier.similarity import similarity
+from core.i18n import say
 from intake.actors import SYSTEM
 from intake.models import Confidentiality, EventKind, Grievance, GrievanceLink, LinkKind, Status
-from intake.services import notify_citizen, record
+from intake.services import language_of, notify_citizen, record
 from routing.services import Policy
 
 MAX_CANDIDATES = 100  # the most recent: a burst main's forty reports arrive within hours
@@ -42,10 +43,10 @@ def link_related(session: Session, *, grievance: Grievance, now: datetime, polic
     session.add(GrievanceLink(grievance_id=grievance.id, other_id=case.id, kind=LinkKind.RELATED, created_at=now))
     record(grievance, kind=EventKind.LINKED, actor=SYSTEM, now=now, public=True,
            data={"case": case.tracking_number})
-    where = f", which {case.office.name} is handling" if case.office is not None else ""
     notify_citizen(session, grievance=grievance, now=now, purpose="related",
-                   body=f"{grievance.tracking_number}: others reported the same problem. Your report joined case "
-                        f"{case.tracking_number}{where}; you will hear when it moves.")
+                   body=say(language_of(grievance), "{tracking}: others reported the same problem. It is handled "
+                            "with case {case}; you will hear when it moves.", tracking=grievance.tracking_number,
+                            case=case.tracking_number))
     return case
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput
+from core.i18n import say
 from core.settings import Settings
 from intake import normalise
 from intake.actors import SYSTEM, Actor
@@ -29,8 +30,9 @@ from intake.models import (
     Status,
     office_categories,
 )
-from intake.services import notify_citizen, transition
+from intake.services import language_of, notify_citizen, transition
 from routing import rules
+from routing.areas import mentioned_area
 from routing.models import CorrectionKind, RoutingCorrection
 from routing.registry import ActiveModel
 
@@ -173,6 +175,11 @@ def route_new(session: Session, *, grievance: Grievance, now: datetime, model: A
                            "to the integrity unit")
 
     area = area_of(grievance)
+    if area is None:
+        named = mentioned_area(session, grievance.text)
+        if named is not None:
+            area = grievance.admin_area = named[0]
+            reasons.append(f"the text names {named[1]!r}, in area {area}")
     office: Office | None = None
     if category is not None and category.is_integrity:
         grievance.confidentiality = Confidentiality.INTEGRITY
@@ -271,8 +278,8 @@ def transfer(session: Session, *, grievance: Grievance, to_office: Office, actor
     if not first_routing:
         grievance.transfer_count += 1
         notify_citizen(session, grievance=grievance, now=now, purpose="transferred",
-                       body=f"{grievance.tracking_number}: your complaint was passed to {to_office.name}, "
-                            "which can act on it.")
+                       body=say(language_of(grievance), "{tracking}: your complaint was passed to {office}, "
+                                "which can act on it.", tracking=grievance.tracking_number, office=to_office.name))
     return to_office
 
 

@@ -16,9 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.demo import DIRECTORY
 from app.main import create_app
+from app.routing_model import DEMO_CORPUS
+from classifier.data import read_labelled
+from classifier.training import train
 from core.db import make_engine, transaction
 from core.settings import Settings
+from routing import registry
 from routing.directory import load_file
+from routing.registry import Classifiers
 from tests.databases import throwaway_database
 
 PG_URL = os.environ.get("REDRESS_TEST_DATABASE_URL")
@@ -118,3 +123,22 @@ def client(app) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def demo_model_dir(tmp_path_factory):
+    """The routing model trained once from the demo corpus shipped with the app."""
+    directory = tmp_path_factory.mktemp("routing-models") / "demo"
+    train(read_labelled(DEMO_CORPUS), directory, now=START, source="demo_corpus.csv")
+    return directory
+
+
+@pytest.fixture
+def model(session, demo_model_dir, clock):
+    """The demo model registered and active inside this test's transaction."""
+    registry.register(session, path=demo_model_dir, now=clock.now, actor="test")
+    version = registry.versions(session)[0].version
+    registry.promote(session, version=version, now=clock.now, actor="test", reason="test")
+    active = Classifiers().active(session)
+    assert active is not None and active.version == version
+    return active

@@ -45,6 +45,9 @@ CASES = [
     ("rule-unknown-office", {"rules": [{"name": "r", "pattern": "x", "office": "NOPE"}]}, "unknown office"),
     ("rule-priority-text", {"rules": [{"name": "r", "pattern": "x", "category": "water", "priority": "high"}]},
      "'priority' must be a whole number"),
+    ("area-no-names", {"areas": [{"code": "RV-X", "names": []}]}, "area RV-X: 'names'"),
+    ("area-names-string", {"areas": [{"code": "RV-X", "names": "Xville"}]}, "list"),
+    ("area-no-code", {"areas": [{"names": ["Xville"]}]}, "'code' is required"),
 ]
 
 
@@ -83,3 +86,18 @@ def test_demo_rules_load_and_match(session):
     assert rule is not None and rule.name == "bribery words" and rule.category.code == "corruption"
     assert first_match(session, "STLIGHT broken near the temple").category.code == "electricity"
     assert first_match(session, "no water for three days") is None
+
+
+@pytest.mark.parametrize(("text", "area"), [
+    ("No water in Northbank ward 3", ("RV-N", "Northbank")),
+    ("उत्तरकिनार वडा ३ मा पानी छैन", ("RV-N", "उत्तरकिनार")),
+    ("southvale clinic has no doctor", ("RV-S", "Southvale")),
+    ("Riverlands province, Northbank district: road broken", ("RV-N", "Northbank")),
+    ("from Northbank to Southvale the bus never comes", None),
+    ("the northbankers are loud", None),
+    ("no water for three days", None),
+], ids=["english", "nepali", "case", "province-and-district", "two-districts", "part-of-a-word", "none"])
+def test_place_names_put_a_complaint_in_an_area(session, text, area):
+    from routing.areas import mentioned_area
+
+    assert mentioned_area(session, text) == area

@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from channels.accept import accept
-from classifier.data import read_labelled
-from classifier.training import train
 from core.errors import Conflict, InvalidInput
 from core.outbox import OutboxMessage
 from intake.access import scope_for
@@ -17,34 +15,14 @@ from intake.actors import SYSTEM, Actor
 from intake.models import ActorType, Confidentiality, Grievance, Role, Status
 from intake.queries import category_by_code, list_for_scope, office_by_code
 from intake.schemas import GrievanceDraft
-from routing import registry, rules
+from routing import rules
 from routing.models import CorrectionKind, RoutingCorrection
 from routing.queries import transfer_latency
-from routing.registry import Classifiers
 from routing.services import Policy, transfer
 from tests import builders
 from tests.builders import auth
-from tests.test_classifier import CORPUS, NOW
 
 OFFICER = Actor(type=ActorType.STAFF, id="7", role=Role.OFFICER, office_id=None, name="Officer")
-
-
-@pytest.fixture(scope="session")
-def demo_model_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("routing-models") / "demo"
-    train(read_labelled(CORPUS), directory, now=NOW, source="demo_corpus.csv")
-    return directory
-
-
-@pytest.fixture
-def model(session, demo_model_dir, clock):
-    """The demo model registered and active inside this test's transaction."""
-    registry.register(session, path=demo_model_dir, now=clock.now, actor="test")
-    version = registry.versions(session)[0].version
-    registry.promote(session, version=version, now=clock.now, actor="test", reason="test")
-    active = Classifiers().active(session)
-    assert active is not None and active.version == version
-    return active
 
 
 def submit(session, model, clock, text, *, area="RV-N", phone="+9779812345670", policy=None, **fields):
@@ -406,3 +384,10 @@ def test_category_thresholds_over_the_api(client, session, model, clock):
     assert routed.json()["status"] == "triage", "the stricter threshold now holds this prediction back"
     cleared = client.put("/api/v1/routing/thresholds/water", headers=admin, json={"route_threshold": None}).json()
     assert cleared["route_threshold"] is None and cleared["effective"] == cleared["model_threshold"]
+
+
+def test_a_complaint_without_an_area_is_placed_by_the_place_it_names(session, model, clock):
+    grievance = submit(session, model, clock, "No water in our tole for 3 days, taps completely dry, Southvale",
+                       area=None, phone="+9779812000077")
+    assert grievance.admin_area == "RV-S" and grievance.office.code == "RV-S-WATER"
+    assert "the text names 'Southvale', in area RV-S" in routed_data(grievance)["reasons"]

@@ -1,0 +1,1 @@
+"""The SMS channel: commands, the conversation, and Twilio's webhook protocol."""
