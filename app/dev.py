@@ -1,16 +1,21 @@
-"""Development page: the messages the console gateway 'sent', newest first (only without an SMS provider)."""
+"""Development pages (only without an SMS provider): the messages the console gateway 'sent', newest first,
+and a form that sends an SMS as a citizen through the same conversation a real one takes."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from app.deps import SessionDep
+from app.deps import ModelDep, NowDep, PolicyDep, SessionDep, SettingsDep
+from channels.sms import conversation
 from core.outbox import OutboxMessage
+from intake.normalise import phone_e164
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
@@ -20,3 +25,14 @@ router = APIRouter(include_in_schema=False)
 def dev_outbox(request: Request, session: SessionDep) -> HTMLResponse:
     messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
     return templates.TemplateResponse(request, "dev_outbox.html", {"messages": messages})
+
+
+@router.post("/dev/sms")
+def dev_sms(request: Request, phone: Annotated[str, Form(max_length=40)], body: Annotated[str, Form(max_length=1600)],
+            session: SessionDep, now: NowDep, settings: SettingsDep, model: ModelDep,
+            policy: PolicyDep, background: BackgroundTasks) -> RedirectResponse:
+    context = conversation.SmsContext.from_settings(settings, model=model, policy=policy)
+    conversation.handle(session, phone=phone_e164(phone, region=settings.default_region), body=body,
+                        message_sid=f"SMdev{uuid.uuid4().hex}", now=now, context=context)
+    background.add_task(request.app.state.wake_delivery)
+    return RedirectResponse("/dev/outbox", status_code=303)

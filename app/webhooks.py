@@ -7,7 +7,6 @@ queued in the request's transaction and the delivery loop is woken once it has c
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
@@ -76,10 +75,7 @@ def inbound_sms(request: Request, params: SignedForm, session: SessionDep, now: 
     """An SMS from a citizen: a complaint, a follow-up or a command; a retry of the same MessageSid does nothing."""
     message_sid = _field(params, "MessageSid")
     phone = phone_e164(_field(params, "From"), region=settings.default_region)
-    context = conversation.SmsContext(region=settings.default_region, timezone=settings.timezone,
-                                      languages=tuple(settings.languages),
-                                      followup_window=timedelta(minutes=settings.sms_followup_window_minutes),
-                                      model=model, policy=policy)
+    context = conversation.SmsContext.from_settings(settings, model=model, policy=policy)
     outcome = conversation.handle(session, phone=phone, body=_field(params, "Body", required=False),
                                   message_sid=message_sid, now=now, context=context,
                                   provider_confirms_opt_out=bool(params.get("OptOutType")))

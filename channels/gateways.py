@@ -103,8 +103,9 @@ class TwilioCompatibleGateway:
 
     def find(self, *, to: str, body: str, since: datetime) -> str | None:
         """The provider's id of a message with this text to this number created since `since`, if any."""
+        cutoff = since.replace(microsecond=0)  # the provider's dates have whole seconds
         for message in self._client.messages.stream(to=to, from_=self._sender, page_size=50):
-            if message.date_created is not None and message.date_created < since:
+            if message.date_created is not None and message.date_created < cutoff:
                 return None  # the list is newest first: everything further is older
             if message.body == body:
                 return message.sid

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     default_region: str = "NP"
     timezone: str = "Asia/Kathmandu"
-    languages: Annotated[list[str], NoDecode] = ["en"]
+    languages: Annotated[list[str], NoDecode] = ["en", "ne"]
     sms_provider: SmsProvider = SmsProvider.CONSOLE
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""

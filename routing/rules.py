@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,9 +41,15 @@ def first_match(session: Session, text: str) -> RoutingRule | None:
     rules = session.scalars(select(RoutingRule).where(RoutingRule.active)
                             .order_by(RoutingRule.priority, RoutingRule.id))
     for rule in rules:
-        if compile_rule(rule.pattern, is_regex=rule.is_regex).search(normalised):
+        if _matcher(rule.pattern, rule.is_regex).search(normalised):
             return rule
     return None
+
+
+@lru_cache(maxsize=512)
+def _matcher(pattern: str, is_regex: bool) -> re.Pattern[str]:
+    """Compiled once per pattern: every new complaint is matched against every rule."""
+    return compile_rule(pattern, is_regex=is_regex)
 
 
 def create_rule(session: Session, *, name: str, pattern: str, is_regex: bool = False, category: Category | None,

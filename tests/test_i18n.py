@@ -1,4 +1,4 @@
-"""The gettext catalogues: every text in the code is in the template, and every shipped language translates all of it."""
+"""The gettext catalogues: every text in the code is in the template; each shipped language translates all of it."""
 
 from __future__ import annotations
 

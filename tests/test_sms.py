@@ -425,3 +425,13 @@ def test_the_staff_timeline_shows_delivery(sms, session, clock):
     body = sms.get(f"/api/v1/grievances/{grievance.tracking_number}", headers=auth(key)).json()
     assert [e["data"]["status"] for e in body["events"] if e["kind"] == "delivery"] == ["delivered"]
 
+
+
+def test_the_development_page_sends_an_sms_as_a_citizen(client, session):
+    response = client.post("/dev/sms", data={"phone": "9812000150", "body": "streetlight broken near the temple"},
+                           follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/dev/outbox"
+    [grievance] = grievances_of(session, "+9779812000150")
+    page = client.get("/dev/outbox").text
+    assert grievance.tracking_number in page and 'action="/dev/sms"' in page
+    assert client.post("/dev/sms", data={"phone": "not a phone", "body": "x"}).status_code == 422

@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.i18n import guess_language, say, shipped
 from core.outbox import OPT_OUT_CONFIRMATION, OutboxChannel, enqueue
 from core.segments import encoding
+from core.settings import Settings
 from intake import services, tracking
 from intake.actors import citizen_actor
 from intake.models import Channel, Citizen, EventKind, Grievance, GrievanceEvent, Status
@@ -45,6 +46,12 @@ class SmsContext:
     followup_window: timedelta = timedelta(hours=2)
     model: ActiveModel | None = None
     policy: Policy = field(default_factory=Policy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, model: ActiveModel | None, policy: Policy) -> SmsContext:
+        return cls(region=settings.default_region, timezone=settings.timezone, languages=tuple(settings.languages),
+                   followup_window=timedelta(minutes=settings.sms_followup_window_minutes), model=model,
+                   policy=policy)
 
 
 @dataclass(frozen=True)
