@@ -69,6 +69,11 @@ class _State:
     faults: list[_Fault] = field(default_factory=list)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 stalls bursts of simultaneous connections
+    daemon_threads = True
+
+
 class FakeTwilio:
     """Twilio's Messages API on 127.0.0.1; `url` is what the SDK's `api.base_url` is set to."""
 
@@ -80,8 +85,7 @@ class FakeTwilio:
         self.echo = echo
         self._lock = threading.Lock()
         self._state = _State()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
