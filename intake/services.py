@@ -221,19 +221,21 @@ def language_of(grievance: Grievance) -> str | None:
 
 def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose: str, now: datetime,
                    urgent: bool = False) -> bool:
-    """Queue a message on the citizen's own channel; nothing goes to someone who opted out.
+    """Queue a message on the citizen's own channel; no SMS goes to a number that opted out.
 
     `urgent` messages (a reply to what the citizen just sent) ignore quiet hours.
     """
     citizen = grievance.citizen
-    if citizen is None or citizen.opted_out_at is not None:
+    if citizen is None:
         return False
-    if citizen.phone and grievance.channel != Channel.TELEGRAM:
-        channel, recipient = OutboxChannel.SMS, citizen.phone
-    elif citizen.telegram_chat_id is not None:
-        channel, recipient = OutboxChannel.TELEGRAM, str(citizen.telegram_chat_id)
-    elif citizen.phone:
-        channel, recipient = OutboxChannel.SMS, citizen.phone
+    sms = citizen.phone if citizen.opted_out_at is None else None  # STOP stops SMS, not a Telegram chat
+    telegram = str(citizen.telegram_chat_id) if citizen.telegram_chat_id is not None else None
+    if sms and grievance.channel != Channel.TELEGRAM:
+        channel, recipient = OutboxChannel.SMS, sms
+    elif telegram:
+        channel, recipient = OutboxChannel.TELEGRAM, telegram
+    elif sms:
+        channel, recipient = OutboxChannel.SMS, sms
     else:
         return False
     enqueue(session, channel=channel, recipient=recipient, body=body, purpose=purpose, now=now,

@@ -435,3 +435,18 @@ def test_the_development_page_sends_an_sms_as_a_citizen(client, session):
     page = client.get("/dev/outbox").text
     assert grievance.tracking_number in page and 'action="/dev/sms"' in page
     assert client.post("/dev/sms", data={"phone": "not a phone", "body": "x"}).status_code == 422
+
+
+def test_stop_stops_sms_but_not_the_citizens_telegram_chat(session, clock):
+    from channels.accept import accept
+    from intake.actors import SYSTEM
+    from intake.schemas import GrievanceDraft
+
+    draft = GrievanceDraft(text=WATER, phone=PHONE, channel="telegram", admin_area="RV-N", category="water")
+    grievance = accept(session, draft=draft, actor=SYSTEM, now=clock.now, region="NP",
+                       telegram_chat_id=424242).grievance
+    services.opt_out(session, phone=PHONE, now=clock.now)
+    services.respond(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1), note="On our way.")
+    session.flush()
+    last = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert last.channel.value == "telegram" and last.recipient == "424242" and "On our way." in last.body
