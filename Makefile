@@ -41,9 +41,9 @@ lint: dev
 ## messages: extract every say(language, "...") text into the template and update each language's catalogue
 messages: dev
 	$(BIN)/pybabel extract -k say:2 --no-default-keywords --no-location --sort-output --project=OpenRedress \
-		--version=0.1 --msgid-bugs-address=none -o core/locale/messages.pot core intake routing channels app
+		--version=0.1 --msgid-bugs-address=none -o core/locale/messages.pot core intake routing escalation surveys channels dashboards app
 	$(BIN)/pybabel update -i core/locale/messages.pot -d core/locale -D messages --no-fuzzy-matching \
-		--ignore-obsolete --no-location --width=120
+		--ignore-obsolete --width=120
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

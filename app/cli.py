@@ -74,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--now", default=None, help="ISO-8601 time to run as (default: the real clock)")
     run.set_defaults(handler=_jobs_run)
 
+    calendar = commands.add_parser("calendar", help="office calendars").add_subparsers(required=True,
+                                                                                      metavar="ACTION")
+    ical = calendar.add_parser("import-ical", help="add the all-day events of an iCalendar file as holidays")
+    ical.add_argument("code", help="calendar code from the directory, e.g. NP-GOV")
+    ical.add_argument("file", type=Path, help="an .ics file")
+    ical.set_defaults(handler=_calendar_import)
+
     train = commands.add_parser("train", help="train a routing model from a labelled CSV file")
     train.add_argument("--data", required=True, type=Path, help="UTF-8 CSV file with a text and a label column")
     train.add_argument("--text-col", default="text", help="name of the text column (default text)")
@@ -211,6 +218,23 @@ def _apikey_create(settings: Settings, args: argparse.Namespace) -> int:
         issued = create_api_key(session, name=args.name, role=Role(args.role), office=office, now=utcnow())
     print(f"API key {args.name!r}: role {args.role}, office {office.code}. It is shown once:")
     print(issued.secret)
+    return 0
+
+
+def _calendar_import(settings: Settings, args: argparse.Namespace) -> int:
+    from core.db import make_sessionmaker, transaction
+    from escalation.ical import holidays_from_ical
+    from escalation.services import import_holidays
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"redress: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    holidays = holidays_from_ical(data)
+    with transaction(make_sessionmaker(_engine(settings))) as session:
+        added = import_holidays(session, calendar_code=args.code, holidays=holidays)
+    print(f"{len(holidays)} holiday days read, {added} new, in calendar {args.code.upper()}")
     return 0
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from escalation.directory import load_file
 from intake.accounts import create_api_key, revoke_api_keys
 from intake.models import Role
 from intake.queries import office_by_code, staff_logins
-from routing.directory import load_file
 
 DIRECTORY = Path(__file__).parent / "demo_directory.toml"
 DEMO_PASSWORD = "redress-demo"  # noqa: S105 - printed on purpose: demo accounts only

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import routing_model, schema  # noqa: F401 - schema: every foreign key resolves in a worker too
 from channels.delivery import DeliveryLoop, DeliveryPolicy, deliver_due
-from channels.gateways import sms_gateway
+from channels.gateways import InboxGateway, sms_gateway
 from core.clock import Clock
 from core.outbox import OutboxChannel
 from core.settings import Settings
+from escalation import sweep
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,14 @@ class Job:
 
 
 def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Job]:
-    gateways = {OutboxChannel.SMS: sms_gateway(settings)}
+    gateways = {OutboxChannel.SMS: sms_gateway(settings), OutboxChannel.STAFF: InboxGateway()}
     policy = DeliveryPolicy.from_settings(settings)
     jobs = [
         Job("delivery", "send due messages from the outbox (SMS; Telegram once configured)",
             settings.delivery_interval_seconds,
             lambda now: deliver_due(factory, gateways=gateways, now=now, policy=policy)),
+        Job("escalation", "warn offices of near deadlines and climb the escalation ladder for passed ones",
+            settings.escalation_interval_seconds, lambda now: sweep.run(factory, now=now)),
         Job("retrain", "train a routing model from new corrections; promote it only if it is not worse",
             settings.retrain_interval_hours * 3600, lambda now: _retrain(settings, factory, now)),
     ]

@@ -35,10 +35,10 @@ from app.demo import DIRECTORY  # noqa: E402
 from app.routing_model import ensure_model  # noqa: E402
 from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from escalation.directory import load_file  # noqa: E402
 from intake.accounts import create_api_key  # noqa: E402
 from intake.models import Role  # noqa: E402
 from intake.queries import office_by_code  # noqa: E402
-from routing.directory import load_file  # noqa: E402
 from tests.databases import throwaway_database  # noqa: E402
 
 AREAS = ["RV-N", "RV-C", "RV-S"]

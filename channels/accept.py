@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.i18n import say
+from escalation.services import sync
 from intake import services
 from intake.actors import Actor
 from intake.models import Grievance
@@ -19,13 +20,14 @@ from routing.services import Policy, route_new
 def accept(session: Session, *, draft: GrievanceDraft, actor: Actor, now: datetime, region: str,
            idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None,
            model: ActiveModel | None = None, policy: Policy | None = None) -> services.Submitted:
-    """Submit (validated, deduplicated), route, link and acknowledge in the caller's one transaction."""
+    """Submit (validated, deduplicated), route, start its deadlines, link and acknowledge in one transaction."""
     result = services.submit(session, draft=draft, actor=actor, now=now, region=region, idempotency=idempotency,
                              telegram_chat_id=telegram_chat_id)
     if result.created:
         policy = policy or Policy()
         route_new(session, grievance=result.grievance, now=now, model=model, policy=policy)
         session.flush()
+        sync(session, grievance=result.grievance, now=now)
         acknowledge_receipt(session, grievance=result.grievance, now=now)
         link_related(session, grievance=result.grievance, now=now, policy=policy)
         session.flush()

@@ -160,7 +160,7 @@ def _may_leave(session: Session, claimed: list[OutboxMessage], *, now: datetime,
         if is_sms and message.purpose != OPT_OUT_CONFIRMATION and _opted_out(session, message.recipient):
             mark_failed(message, now=now, error="the recipient opted out (STOP)", permanent=True)
             continue
-        if not message.urgent:
+        if not message.urgent and message.channel is not OutboxChannel.STAFF:  # an inbox row may wait for nobody
             until = policy.quiet_until(channel=message.channel, recipient=message.recipient, now=now)
             if until is not None:
                 hold(message, until=until, reason="quiet hours in the recipient's timezone")

@@ -63,6 +63,18 @@ class ConsoleGateway:
         return None  # nothing ever left, so there is nothing to find
 
 
+class InboxGateway:
+    """Alerts to offices: the outbox row is the notification, listed in the office's inbox; nothing leaves."""
+
+    name = "inbox"
+
+    def send(self, *, to: str, body: str) -> Sent:
+        return Sent(provider_id=None)
+
+    def find(self, *, to: str, body: str, since: datetime) -> str | None:
+        return None
+
+
 class _HeaderKeepingClient(TwilioHttpClient):
     """The SDK's HTTP client, remembering the last response's headers (Retry-After is lost in its exception)."""
 

@@ -20,6 +20,7 @@ from core.segments import gsm_safe
 class OutboxChannel(StrEnum):
     SMS = "sms"
     TELEGRAM = "telegram"
+    STAFF = "staff"  # an alert to an office (recipient: its code), shown in the office's inbox
 
 
 class OutboxStatus(StrEnum):

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     related_similarity: float = Field(default=0.3, gt=0, le=1)
     related_days: int = Field(default=30, ge=1)
     retrain_interval_hours: float = Field(default=24.0, gt=0)
+    escalation_interval_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -60,25 +60,6 @@ def categories(session: Session) -> Sequence[Category]:
 
 def api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
     return session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)))
-
-
-DEFAULT_RESPONSE_HOURS = 72
-DEFAULT_RESOLUTION_HOURS = 720
-
-
-def expected_deadlines(grievance: Grievance) -> list[dict[str, object]]:
-    """When the citizen should hear back and see it resolved, in calendar hours from the category.
-
-    The escalation module replaces this with business-hours deadlines per office calendar.
-    """
-    response_hours = grievance.category.response_hours if grievance.category else DEFAULT_RESPONSE_HOURS
-    resolution_hours = grievance.category.resolution_hours if grievance.category else DEFAULT_RESOLUTION_HOURS
-    return [
-        {"kind": "first_response", "due_at": grievance.received_at + timedelta(hours=response_hours),
-         "met_at": grievance.first_response_at, "basis": "calendar_hours"},
-        {"kind": "resolution", "due_at": grievance.received_at + timedelta(hours=resolution_hours),
-         "met_at": grievance.resolved_at, "basis": "calendar_hours"},
-    ]
 
 
 def staff_logins(session: Session) -> list[tuple[str, str, str]]:

@@ -21,8 +21,8 @@ from classifier.data import read_labelled
 from classifier.training import train
 from core.db import make_engine, transaction
 from core.settings import Settings
+from escalation.directory import load_file
 from routing import registry
-from routing.directory import load_file
 from routing.registry import Classifiers
 from tests.databases import throwaway_database
 

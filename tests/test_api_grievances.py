@@ -35,7 +35,10 @@ def test_create_returns_tracking_number_routing_and_timeline(client, admin):
     assert kinds == [("submitted", "received"), ("routed", "assigned")]
     assert body["events"][0]["actor"]["type"] == "api_key"
     assert body["events"][1]["actor"]["type"] == "system"
-    assert [d["kind"] for d in body["deadlines"]] == ["first_response", "resolution"]
+    # water in the demo: answer within 8 working hours, resolve within 40, take up or pass on within 4
+    assert [d["kind"] for d in body["deadlines"]] == ["first_response", "resolution", "transfer"]
+    assert {d["basis"] for d in body["deadlines"]} == {"business_hours"}
+    assert all(d["level"] == 0 and d["met_at"] is None for d in body["deadlines"])
 
     fetched = client.get(f"/api/v1/grievances/{body['tracking_number'].lower()}", headers=admin)
     assert fetched.status_code == 200

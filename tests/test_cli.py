@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from core.settings import Settings
 
-COMMANDS = ["init", "serve", "worker", "apikey", "jobs", "train", "evaluate", "retrain", "model", "db"]
+COMMANDS = ["init", "serve", "worker", "apikey", "jobs", "calendar", "train", "evaluate", "retrain", "model", "db"]
 MODEL_DIR = tempfile.mkdtemp(prefix="redress-models-")
 CORPUS = Path(__file__).parent.parent / "app" / "demo_corpus.csv"
 
@@ -103,10 +103,10 @@ def test_jobs_list_and_run_with_injected_clock(cli_database):
 def test_db_commands(new_database_url):
     url = new_database_url()
     assert "current: None" in redress("db", "current", url=url).stdout
-    assert "revision 0003" in redress("db", "upgrade", url=url).stdout
-    assert "revision 0002" in redress("db", "downgrade", "-1", url=url).stdout
+    assert "revision 0004" in redress("db", "upgrade", url=url).stdout
+    assert "revision 0003" in redress("db", "downgrade", "-1", url=url).stdout
     assert "None" in redress("db", "downgrade", "base", url=url).stdout
-    assert "revision 0003" in redress("db", "upgrade", "head", url=url).stdout
+    assert "revision 0004" in redress("db", "upgrade", "head", url=url).stdout
 
 
 def test_invalid_settings_are_reported(tmp_path):
@@ -177,3 +177,71 @@ def test_evaluate_refuses_labels_the_model_never_saw(tmp_path):
     assert result.returncode == 1 and "not trained on: parking" in result.stderr
     damaged = redress("evaluate", "--model", str(tmp_path), "--data", str(data), url="sqlite://", check=False)
     assert damaged.returncode == 1 and "not a model directory" in damaged.stderr
+
+
+def test_the_escalation_job_climbs_one_level_once(new_database_url):
+    """The issue's check: an unanswered grievance, `jobs run escalation --now` past its deadline, twice."""
+    from sqlalchemy import select
+
+    from core.db import make_engine, make_sessionmaker, transaction
+    from core.outbox import OutboxMessage
+    from escalation.models import Escalation
+    from tests import builders
+    from tests.conftest import START
+
+    url = new_database_url()
+    redress("init", "--demo", url=url)
+    engine = make_engine(url)
+    try:
+        factory = make_sessionmaker(engine)
+        with transaction(factory) as session:
+            grievance = builders.grievance(session, now=START, phone="+9779812000900", category="roads",
+                                           commit=False)
+            number = grievance.tracking_number
+        # roads in the demo: the default SLA, 16 working hours to answer; a week later it has passed
+        first = redress("jobs", "run", "escalation", "--now", "2026-11-23T09:00:00Z", url=url).stdout
+        again = redress("jobs", "run", "escalation", "--now", "2026-11-23T09:00:00Z", url=url).stdout
+        assert "escalation at 2026-11-23T09:00:00+00:00: 2 done" in first  # first response and take-up
+        assert "escalation at 2026-11-23T09:00:00+00:00: 0 done" in again
+        with factory() as session:
+            assert [e.level for e in session.scalars(select(Escalation))] == [1, 1]
+            notices = session.scalars(select(OutboxMessage).where(
+                OutboxMessage.purpose.in_(("escalation", "escalated")))).all()
+            head = [m for m in notices if m.channel.value == "staff"]
+            citizen = [m for m in notices if m.recipient == "+9779812000900"]
+            assert {m.recipient for m in head} == {"RV-N-ROADS"} and len(head) == 2
+            assert len(citizen) == 2 and all(number in m.body for m in citizen)
+    finally:
+        engine.dispose()
+
+
+ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//holidays//EN
+BEGIN:VEVENT
+UID:1
+DTSTART;VALUE=DATE:20271020
+DTEND;VALUE=DATE:20271023
+SUMMARY:Dashain
+END:VEVENT
+BEGIN:VEVENT
+UID:2
+DTSTART;VALUE=DATE:20271109
+SUMMARY:Tihar
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_holidays_import_from_an_ical_file(cli_database, tmp_path):
+    url, _ = cli_database
+    ics = tmp_path / "holidays.ics"
+    ics.write_text(ICS)
+    out = redress("calendar", "import-ical", "np-gov", str(ics), url=url).stdout
+    assert "4 holiday days read, 4 new, in calendar NP-GOV" in out  # Dashain spans three days
+    assert "0 new" in redress("calendar", "import-ical", "NP-GOV", str(ics), url=url).stdout
+    (tmp_path / "bad.ics").write_text("not a calendar")
+    bad = redress("calendar", "import-ical", "NP-GOV", str(tmp_path / "bad.ics"), url=url, check=False)
+    assert bad.returncode == 1 and "not an iCalendar file" in bad.stderr
+    unknown = redress("calendar", "import-ical", "NOPE", str(ics), url=url, check=False)
+    assert unknown.returncode == 1 and "no calendar 'NOPE'" in unknown.stderr

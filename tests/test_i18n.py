@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from core.i18n import KEYWORDS, LOCALE_DIR, best, guess_language, say, shipped
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["core", "intake", "routing", "channels", "app"]
+PACKAGES = ["core", "intake", "routing", "escalation", "surveys", "channels", "dashboards", "app"]
 
 
 def in_code() -> set[str]:

@@ -4,6 +4,7 @@ replies in the citizen's language and within one segment, opt-out, and delivery 
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -450,3 +451,27 @@ def test_stop_stops_sms_but_not_the_citizens_telegram_chat(session, clock):
     session.flush()
     last = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert last.channel.value == "telegram" and last.recipient == "424242" and "On our way." in last.body
+
+
+def test_escalate_by_sms_once_the_silence_deadline_has_passed(sms, session, clock, session_factory):
+    from escalation import sweep
+    from escalation.models import Escalation
+
+    text(sms, WATER)
+    [grievance] = grievances_of(session)
+    text(sms, f"ESCALATE {grievance.tracking_number}")
+    assert "has until" in last_reply(session) and "ESCALATE" in last_reply(session)
+    clock.now = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)  # past the 8 working hours for water
+    sweep.run(session_factory, now=datetime(2026, 11, 17, 5, 0, tzinfo=UTC))  # nothing due yet
+    text(sms, "escalate")  # their latest open grievance
+    assert "escalation requested" in last_reply(session)
+    assert sweep.run(session_factory, now=clock.now) >= 1
+    session.expire_all()
+    levels = session.scalars(select(Escalation.level).where(Escalation.grievance_id == grievance.id)).all()
+    assert 1 in levels
+    services.respond(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1), note="Tanker sent.")
+    session.commit()
+    text(sms, f"ESCALATE {grievance.tracking_number}")
+    assert "has answered" in last_reply(session)
+    text(sms, "ESCALATE 2222-2223", phone=OTHER_PHONE)
+    assert "found no complaint" in last_reply(session, OTHER_PHONE) or "typo" in last_reply(session, OTHER_PHONE)

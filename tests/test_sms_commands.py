@@ -60,6 +60,11 @@ TABLE = [
     ("NEW", Command(Kind.TEXT, "NEW")),
     ("the end of the road has no light", Command(Kind.TEXT, "the end of the road has no light")),
     ("पानी आएन", Command(Kind.TEXT, "पानी आएन")),
+    (f"ESCALATE {NUMBER}", Command(Kind.ESCALATE, NUMBER)),
+    ("escalate", Command(Kind.ESCALATE)),
+    (f"escalte {NUMBER}", Command(Kind.ESCALATE, NUMBER)),
+    ("escalate this to the minister, nobody listens",
+     Command(Kind.TEXT, "escalate this to the minister, nobody listens")),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
@@ -13,6 +13,8 @@ from app.api.schemas import ActionIn, GrievanceOut, GrievancePage, LinkOut
 from app.deps import ModelDep, NowDep, PolicyDep, Principal, PrincipalDep, SessionDep, SettingsDep
 from channels.accept import accept
 from core.errors import InvalidInput, PermissionDenied
+from escalation.queries import current_deadlines
+from escalation.services import sync
 from intake import queries, services
 from intake.models import Grievance, Role, Status
 from intake.schemas import GrievanceDraft
@@ -54,6 +56,7 @@ def create(body: GrievanceDraft, response: Response, session: SessionDep, princi
     if not result.created:
         response.headers["Idempotent-Replayed"] = "true"
     out = GrievanceOut.of(result.grievance, role=principal.role, with_events=True,
+                          deadlines=_deadlines(session, result.grievance),
                           links=_links(session, result.grievance, principal))
     out.secret = result.secret
     response.headers["Location"] = f"/api/v1/grievances/{result.grievance.tracking_number}"
@@ -64,7 +67,7 @@ def create(body: GrievanceDraft, response: Response, session: SessionDep, princi
 def read(tracking_number: str, session: SessionDep, principal: PrincipalDep) -> GrievanceOut:
     """One grievance with its whole timeline, oldest event first."""
     grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
-    return GrievanceOut.of(grievance, role=principal.role, with_events=True,
+    return GrievanceOut.of(grievance, role=principal.role, with_events=True, deadlines=_deadlines(session, grievance),
                            links=_links(session, grievance, principal))
 
 
@@ -88,7 +91,9 @@ def list_(session: SessionDep, principal: PrincipalDep,
                                   after_id=_decode_cursor(cursor), limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return GrievancePage(items=[GrievanceOut.of(g, role=principal.role, with_events=False) for g in rows],
+    deadlines = current_deadlines(session, [g.id for g in rows])
+    return GrievancePage(items=[GrievanceOut.of(g, role=principal.role, with_events=False, deadlines=deadlines[g.id])
+                                for g in rows],
                          next_cursor=_encode_cursor(rows[-1].id) if more else None)
 
 
@@ -115,11 +120,16 @@ def act(tracking_number: str, body: ActionIn, session: SessionDep, principal: Pr
                  category=category, policy=policy)
     else:
         SERVICE_ACTIONS[body.action](session, grievance=grievance, actor=principal.actor, now=now, note=body.note)
+    sync(session, grievance=grievance, now=now)
     session.flush()
     if not principal.scope.allows(grievance):  # e.g. passed to the integrity unit: the sender no longer sees it
-        return GrievanceOut.of(grievance, role=principal.role, with_events=False).redacted()
-    return GrievanceOut.of(grievance, role=principal.role, with_events=True,
+        return GrievanceOut.of(grievance, role=principal.role, with_events=False, deadlines=[]).redacted()
+    return GrievanceOut.of(grievance, role=principal.role, with_events=True, deadlines=_deadlines(session, grievance),
                            links=_links(session, grievance, principal))
+
+
+def _deadlines(session: Session, grievance: Grievance) -> list[dict[str, Any]]:
+    return current_deadlines(session, [grievance.id])[grievance.id]
 
 
 def _links(session: Session, grievance: Grievance, principal: Principal) -> list[LinkOut]:

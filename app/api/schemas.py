@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from intake.models import ActorType, Confidentiality, EventKind, Grievance, GrievanceEvent, Office, Role
 from intake.normalise import mask_phone
-from intake.queries import expected_deadlines
 
 PHONE_ROLES = frozenset({Role.OPERATOR, Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.ADMIN})
 
@@ -58,10 +57,16 @@ class EventOut(BaseModel):
 
 
 class DeadlineOut(BaseModel):
+    """A clock on the grievance: first_response ("expected response by"), resolution, or transfer."""
+
     kind: str
     due_at: datetime
     met_at: datetime | None
-    basis: str
+    basis: str = Field(description="business_hours (the office's working hours) or calendar_hours")
+    level: int = Field(description="Escalation levels climbed so far (0: none)")
+    next_escalation_at: datetime | None = Field(description="When it climbs a level if still unmet (null: met, "
+                                                            "paused while waiting for the citizen, or at the top)")
+    paused: bool
 
 
 class PredictionOut(BaseModel):
@@ -130,7 +135,7 @@ class GrievanceOut(BaseModel):
     secret: str | None = Field(default=None, description="Citizen secret, shown once, in the creating response")
 
     @classmethod
-    def of(cls, grievance: Grievance, *, role: Role, with_events: bool,
+    def of(cls, grievance: Grievance, *, role: Role, with_events: bool, deadlines: list[dict[str, Any]],
            links: list[LinkOut] | None = None) -> GrievanceOut:
         return cls(
             tracking_number=grievance.tracking_number or "", status=grievance.status.value,
@@ -142,7 +147,7 @@ class GrievanceOut(BaseModel):
             first_response_at=grievance.first_response_at, resolved_at=grievance.resolved_at,
             closed_at=grievance.closed_at, updated_at=grievance.updated_at,
             transfer_count=grievance.transfer_count, reopen_count=grievance.reopen_count,
-            deadlines=[DeadlineOut(**d) for d in expected_deadlines(grievance)],  # type: ignore[arg-type]
+            deadlines=[DeadlineOut(**d) for d in deadlines],
             events=[EventOut.of(e) for e in grievance.events] if with_events else None,
             routing=RoutingOut.of(grievance) if with_events else None, links=links,
         )

@@ -21,6 +21,7 @@ class Kind(StrEnum):
     STATUS = "status"
     NEW = "new"
     LANGUAGE = "language"
+    ESCALATE = "escalate"
     TEXT = "text"
 
 
@@ -30,6 +31,7 @@ HELP_WORDS = frozenset({"help", "info", "मद्दत", "सहायता"}
 STATUS_WORDS = frozenset({"status", "track", "स्थिति"})
 NEW_WORDS = frozenset({"new", "नयाँ"})
 LANGUAGE_WORDS = frozenset({"lang", "language", "भाषा"})
+ESCALATE_WORDS = frozenset({"escalate"})
 _TRACKING_SHAPE = re.compile(r"^[A-Za-z0-9]{4}[\s\-._]?[A-Za-z0-9]{4}$")
 _EDGE_PUNCTUATION = " \t\n.!?,;:'\"()[]।"
 
@@ -60,6 +62,8 @@ def parse(body: str) -> Command:
         return Command(Kind.STATUS, asked or "")  # "status please"; a longer text is a complaint
     if _near(keyword, "status") and asked is not None:  # a typo in the keyword: only with a number after it
         return Command(Kind.STATUS, asked)
+    if (keyword in ESCALATE_WORDS or _near(keyword, "escalate")) and (asked is not None or not rest):
+        return Command(Kind.ESCALATE, asked or "")
     if keyword in NEW_WORDS and rest:
         return Command(Kind.NEW, rest)
     if keyword in LANGUAGE_WORDS and rest and len(rest) <= 16:

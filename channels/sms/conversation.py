@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from core.i18n import guess_language, say, shipped
 from core.outbox import OPT_OUT_CONFIRMATION, OutboxChannel, enqueue
 from core.segments import encoding
 from core.settings import Settings
+from escalation.services import EscalationRequest, request_escalation, sync
 from intake import services, tracking
 from intake.actors import citizen_actor
 from intake.models import Channel, Citizen, EventKind, Grievance, GrievanceEvent, Status
@@ -118,6 +119,8 @@ class _Conversation:
             return self.set_language(command.argument)
         if command.kind is Kind.STATUS:
             return self.status(command.argument)
+        if command.kind is Kind.ESCALATE:
+            return self.escalate(command.argument)
         if command.kind is Kind.NEW:
             return self.new_grievance(command.argument)
         followed = self.followup_candidate()
@@ -180,6 +183,7 @@ class _Conversation:
     def add_to(self, grievance: Grievance, text: str) -> Outcome:
         actor = citizen_actor(self.citizen.id if self.citizen else None)
         services.add_citizen_info(self.session, grievance=grievance, actor=actor, now=self.now, text=text)
+        sync(self.session, grievance=grievance, now=self.now)  # an answer to the office resumes its clock
         self.reply(say(self.language, "Added to your complaint {tracking}. For a different problem, send NEW and "
                        "describe it.", tracking=grievance.tracking_number), purpose="followup", grievance=grievance)
         return Outcome("followup", grievance)
@@ -216,6 +220,45 @@ class _Conversation:
             return Outcome("status")
         self.reply(self.status_text(grievance), purpose="status", grievance=grievance)
         return Outcome("status", grievance)
+
+    def own(self, asked: str) -> Grievance | None:
+        """The citizen's grievance with this number (their latest open one when no number is given)."""
+        if self.citizen is None:
+            return None
+        query = select(Grievance).where(Grievance.citizen_id == self.citizen.id)
+        if asked:
+            query = query.where(Grievance.tracking_number == tracking.parse(asked))
+        else:
+            query = query.where(Grievance.status.in_(services.OPEN_STATUSES)).order_by(Grievance.id.desc()).limit(1)
+        return self.session.scalar(query)
+
+    def escalate(self, asked: str) -> Outcome:
+        """ESCALATE <number>: once the office has let the silence deadline pass, the next level is alerted."""
+        try:
+            grievance = self.own(asked)
+        except tracking.InvalidTrackingNumber:
+            return self.status(asked)  # the same typo answer as STATUS
+        if grievance is None:
+            self.reply(say(self.language, "We found no complaint {tracking} sent from this phone. Please check the "
+                           "number.", tracking=asked[:12] or "-"), purpose="escalate")
+            return Outcome("escalate")
+        result, deadline = request_escalation(self.session, grievance=grievance, now=self.now)
+        number = grievance.tracking_number
+        if result is EscalationRequest.REQUESTED:
+            text = say(self.language, "{tracking}: escalation requested. The next level is alerted within minutes.",
+                       tracking=number)
+        elif result is EscalationRequest.NOT_YET:
+            local = deadline.due_at.astimezone(ZoneInfo(self.context.timezone))
+            text = say(self.language, "{tracking}: the office has until {date} to answer. You can send ESCALATE "
+                       "after that.", tracking=number,
+                       date=format_datetime(local, "d MMM HH:mm", locale=self.language))
+        elif result is EscalationRequest.ANSWERED:
+            text = say(self.language, "{tracking}: the office has answered. Send STATUS {tracking} to see it.",
+                       tracking=number)
+        else:
+            text = say(self.language, "{tracking}: it is already with the highest office.", tracking=number)
+        self.reply(text, purpose="escalate", grievance=grievance)
+        return Outcome("escalate", grievance)
 
     def list_grievances(self) -> Outcome:
         grievances = [] if self.citizen is None else self.session.scalars(

@@ -1,0 +1,115 @@
+"""Escalation tables: office calendars and holidays, SLA policies, the deadlines a sweep watches, the ladder."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, enum_column
+
+
+class Basis(StrEnum):
+    BUSINESS = "business"  # working hours of the responsible office's calendar
+    CALENDAR = "calendar"  # every hour counts
+
+
+class DeadlineKind(StrEnum):
+    FIRST_RESPONSE = "first_response"  # the silence limit: any public word from the office meets it
+    RESOLUTION = "resolution"  # paused while the office waits for the citizen
+    TRANSFER = "transfer"  # an office must take the grievance up, or pass it on, within this time
+
+
+class Calendar(Base):
+    __tablename__ = "calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    week: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)  # {"mon": ["09:00-17:00"], ...}
+
+    holidays: Mapped[list[Holiday]] = relationship(back_populates="calendar", cascade="all, delete-orphan",
+                                                   order_by="Holiday.day")
+
+
+class Holiday(Base):
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("calendar_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+
+    calendar: Mapped[Calendar] = relationship(back_populates="holidays")
+
+
+class OfficeCalendar(Base):
+    """An office's calendar; an office without one works by its parent's (and the root's by the default)."""
+
+    __tablename__ = "office_calendars"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id"))
+
+
+class SlaPolicy(Base):
+    """Deadlines in hours for a category (office_id null), or an office's override for it."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("category_id", "office_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    first_response_hours: Mapped[float] = mapped_column(Float)
+    resolution_hours: Mapped[float] = mapped_column(Float)
+    transfer_hours: Mapped[float | None] = mapped_column(Float)  # None: no transfer deadline
+    escalation_hours: Mapped[float] = mapped_column(Float)  # each level of the ladder gets this long
+    basis: Mapped[Basis] = mapped_column(enum_column(Basis, 16), default=Basis.BUSINESS)
+
+
+class Deadline(Base):
+    """One clock on one grievance. `next_at` is when the sweep acts next (null: met, cancelled or paused)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_next_at", "next_at"), Index("ix_deadlines_warn_at", "warn_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind, 16))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))  # responsible when it started
+    basis: Mapped[Basis] = mapped_column(enum_column(Basis, 16))
+    hours: Mapped[float] = mapped_column(Float)
+    escalation_hours: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    warn_at: Mapped[datetime | None]  # a warning goes out then, if the deadline is still open
+    warned_at: Mapped[datetime | None]
+    met_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    paused_remaining_seconds: Mapped[float | None] = mapped_column(Float)  # working time left when paused
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None]
+
+
+class Escalation(Base):
+    """One step up the ladder; the unique constraint is the last guard of 'exactly once per level'."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("deadline_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    answers_due_at: Mapped[datetime]  # the deadline (or the previous level's) that passed
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))  # responsible after this step
+    requested_by_citizen: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

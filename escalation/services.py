@@ -1,0 +1,229 @@
+"""Deadlines follow the grievance: created, met, paused and restarted from its state by `sync`.
+
+Every writer that changes a grievance calls `sync` in the same transaction (intake, actions, SMS); the
+sweep calls it again before escalating, so a missed call can delay a deadline's end but never cause a
+wrong escalation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from core.errors import NotFound
+from escalation.calendar import WorkingCalendar
+from escalation.models import Basis, Calendar, Deadline, DeadlineKind, Holiday, OfficeCalendar, SlaPolicy
+from intake.models import Category, Grievance, Office, Status
+from intake.services import OPEN_STATUSES
+
+DEFAULT_WEEK = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+DEFAULT_ESCALATION_HOURS = 24.0
+WARN_FRACTION = 0.2  # a warning goes out when this share of the time is left
+
+
+@dataclass(frozen=True)
+class Sla:
+    first_response_hours: float
+    resolution_hours: float
+    transfer_hours: float | None
+    escalation_hours: float
+    basis: Basis
+
+    def hours(self, kind: DeadlineKind) -> float | None:
+        return {DeadlineKind.FIRST_RESPONSE: self.first_response_hours,
+                DeadlineKind.RESOLUTION: self.resolution_hours,
+                DeadlineKind.TRANSFER: self.transfer_hours}[kind]
+
+
+class Clocks:
+    """The directory's calendars, SLA policies and office tree, read once per request or sweep batch."""
+
+    def __init__(self, session: Session, *, warn_fraction: float = WARN_FRACTION) -> None:
+        self.warn_fraction = warn_fraction
+        offices = list(session.scalars(select(Office)))
+        self.offices = {o.id: o for o in offices}
+        self._linked = {office: calendar for office, calendar in
+                        session.execute(select(OfficeCalendar.office_id, OfficeCalendar.calendar_id))}
+        self._calendars = {c.id: WorkingCalendar.parse(timezone=c.timezone, week=c.week,
+                                                       holidays=[h.day for h in c.holidays])
+                           for c in session.scalars(select(Calendar).options(selectinload(Calendar.holidays)))}
+        self._policies = {(p.category_id, p.office_id): p for p in session.scalars(select(SlaPolicy))}
+        self._categories = {c.id: c for c in session.scalars(select(Category))}
+        self._defaults: dict[str, WorkingCalendar] = {}
+
+    def chain(self, office_id: int | None) -> list[int]:
+        """The office and its ancestors, nearest first."""
+        chain: list[int] = []
+        while office_id is not None and office_id in self.offices and office_id not in chain:
+            chain.append(office_id)
+            office_id = self.offices[office_id].parent_id
+        return chain
+
+    def calendar(self, office_id: int | None) -> WorkingCalendar:
+        for candidate in self.chain(office_id):
+            if candidate in self._linked:
+                return self._calendars[self._linked[candidate]]
+        zone = self.offices[office_id].timezone if office_id in self.offices else "UTC"
+        if zone not in self._defaults:
+            self._defaults[zone] = WorkingCalendar.parse(timezone=zone, week=DEFAULT_WEEK)
+        return self._defaults[zone]
+
+    def sla(self, category_id: int | None, office_id: int | None) -> Sla:
+        """The most specific policy: the category at the office or an office above it, the category anywhere,
+        any category at the office or above it, the default row; else the category's own hours in calendar time."""
+        chain = self.chain(office_id)
+        keys = [(category_id, o) for o in chain] + [(category_id, None)] + [(None, o) for o in chain] + [(None, None)]
+        for key in keys:
+            policy = self._policies.get(key)
+            if policy is not None:
+                return Sla(policy.first_response_hours, policy.resolution_hours, policy.transfer_hours,
+                           policy.escalation_hours, policy.basis)
+        category = self._categories.get(category_id) if category_id is not None else None
+        return Sla(float(category.response_hours) if category else 72.0,
+                   float(category.resolution_hours) if category else 720.0, None, DEFAULT_ESCALATION_HOURS,
+                   Basis.CALENDAR)
+
+    def add(self, start: datetime, hours: float, *, office_id: int | None, basis: Basis) -> datetime:
+        if basis is Basis.CALENDAR:
+            return start + timedelta(hours=hours)
+        return self.calendar(office_id).add(start, hours)
+
+    def between(self, start: datetime, end: datetime, *, office_id: int | None, basis: Basis) -> timedelta:
+        if basis is Basis.CALENDAR:
+            return max(end - start, timedelta())
+        return self.calendar(office_id).between(start, end)
+
+    def ladder(self, office_id: int | None, *, integrity: bool = False) -> list[int]:
+        """Who is responsible at each level from 1: the office (its head alerted), its parent, and so on to the
+        root, then the top oversight office. Integrity complaints climb through oversight offices only."""
+        chain = self.chain(office_id)
+        if integrity:
+            chain = chain[:1] + [o for o in chain[1:] if self.offices[o].is_oversight]
+        oversight = [o for o in self.offices.values() if o.is_oversight and o.active]
+        if oversight:
+            top = min(oversight, key=lambda o: (len(self.chain(o.id)), o.id)).id
+            if top not in chain:
+                chain.append(top)
+        return chain
+
+
+def sync(session: Session, *, grievance: Grievance, now: datetime, clocks: Clocks | None = None) -> None:
+    """Bring the grievance's deadlines in line with its state; safe to call any number of times."""
+    clocks = clocks or Clocks(session)
+    session.flush()
+    mine = list(session.scalars(select(Deadline).where(Deadline.grievance_id == grievance.id)
+                                .order_by(Deadline.id)))
+    active = {d.kind: d for d in mine if d.met_at is None and d.cancelled_at is None}
+    sla = clocks.sla(grievance.category_id, grievance.office_id)
+    is_open = grievance.status in OPEN_STATUSES
+
+    first = active.get(DeadlineKind.FIRST_RESPONSE)
+    if not any(d.kind is DeadlineKind.FIRST_RESPONSE for d in mine):
+        first = _start(session, clocks, grievance, DeadlineKind.FIRST_RESPONSE, sla, grievance.received_at)
+    if first is not None and (grievance.first_response_at is not None or not is_open):
+        _meet(first, grievance.first_response_at or now)
+
+    resolution = active.get(DeadlineKind.RESOLUTION)
+    if resolution is None and is_open:
+        started = now if any(d.kind is DeadlineKind.RESOLUTION for d in mine) else grievance.received_at
+        resolution = _start(session, clocks, grievance, DeadlineKind.RESOLUTION, sla, started)  # reopened: anew
+    if resolution is not None:
+        if not is_open:
+            _meet(resolution, grievance.resolved_at or now)
+        elif grievance.status is Status.AWAITING_CITIZEN and resolution.paused_at is None:
+            _pause(resolution, clocks, now)
+        elif grievance.status is not Status.AWAITING_CITIZEN and resolution.paused_at is not None:
+            _resume(resolution, clocks, now)
+
+    transfer = active.get(DeadlineKind.TRANSFER)
+    if transfer is not None and (grievance.status is not Status.ASSIGNED or transfer.office_id != grievance.office_id):
+        _meet(transfer, now)  # taken up, or passed on
+        transfer = None
+    handled_here = any(d.kind is DeadlineKind.TRANSFER and d.office_id == grievance.office_id for d in mine)
+    if (transfer is None and sla.transfer_hours and grievance.status is Status.ASSIGNED
+            and grievance.office_id is not None and not handled_here):
+        _start(session, clocks, grievance, DeadlineKind.TRANSFER, sla, now)
+
+
+def _start(session: Session, clocks: Clocks, grievance: Grievance, kind: DeadlineKind, sla: Sla,
+           started: datetime) -> Deadline:
+    hours = sla.hours(kind) or 0.0
+    due = clocks.add(started, hours, office_id=grievance.office_id, basis=sla.basis)
+    warn = clocks.add(started, hours * (1 - clocks.warn_fraction), office_id=grievance.office_id, basis=sla.basis)
+    deadline = Deadline(grievance_id=grievance.id, kind=kind, office_id=grievance.office_id, basis=sla.basis,
+                        hours=hours, escalation_hours=sla.escalation_hours, started_at=started, due_at=due,
+                        warn_at=warn if warn < due else None, level=0, next_at=due)
+    session.add(deadline)
+    return deadline
+
+
+def _meet(deadline: Deadline, at: datetime) -> None:
+    deadline.met_at = max(at, deadline.started_at)
+    deadline.next_at = None
+    deadline.warn_at = None
+    deadline.paused_at = None
+
+
+def _pause(deadline: Deadline, clocks: Clocks, now: datetime) -> None:
+    """Waiting for the citizen: the office's remaining time is kept, not spent."""
+    if deadline.next_at is None:
+        return
+    left = clocks.between(now, deadline.next_at, office_id=deadline.office_id, basis=deadline.basis)
+    deadline.paused_at = now
+    deadline.paused_remaining_seconds = left.total_seconds()
+    deadline.next_at = None
+
+
+def _resume(deadline: Deadline, clocks: Clocks, now: datetime) -> None:
+    left = timedelta(seconds=deadline.paused_remaining_seconds or 0)
+    deadline.next_at = clocks.add(now, left.total_seconds() / 3600, office_id=deadline.office_id,
+                                  basis=deadline.basis)
+    if deadline.level == 0:
+        deadline.due_at = deadline.next_at
+    deadline.paused_at = None
+    deadline.paused_remaining_seconds = None
+
+
+class EscalationRequest(StrEnum):
+    REQUESTED = "requested"  # the next level is due now; the sweep takes it within its interval
+    NOT_YET = "not_yet"  # the office still has time to answer
+    ANSWERED = "answered"  # the office has spoken: there is no silence to escalate
+    AT_TOP = "at_top"  # the last level has already been reached
+
+
+def request_escalation(session: Session, *, grievance: Grievance,
+                       now: datetime) -> tuple[EscalationRequest, Deadline | None]:
+    """The citizen asks to escalate: allowed once their silence deadline has passed and while it is unmet."""
+    sync(session, grievance=grievance, now=now)
+    session.flush()
+    deadline = session.scalar(select(Deadline).where(
+        Deadline.grievance_id == grievance.id, Deadline.kind == DeadlineKind.FIRST_RESPONSE,
+        Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None)))
+    if deadline is None:
+        return EscalationRequest.ANSWERED, None
+    if deadline.due_at > now:
+        return EscalationRequest.NOT_YET, deadline
+    if deadline.next_at is None:
+        return EscalationRequest.AT_TOP, deadline
+    deadline.next_at = min(deadline.next_at, now)
+    return EscalationRequest.REQUESTED, deadline
+
+
+def import_holidays(session: Session, *, calendar_code: str, holidays: list[tuple[date, str]]) -> int:
+    """Add (or rename) the calendar's holidays; returns how many days are new."""
+    calendar = session.scalar(select(Calendar).where(Calendar.code == calendar_code.strip().upper()))
+    if calendar is None:
+        raise NotFound(f"no calendar {calendar_code!r}; the directory's [[calendars]] define them")
+    known = {h.day: h for h in calendar.holidays}
+    added = 0
+    for day, name in holidays:
+        if day in known:
+            known[day].name = name
+        else:
+            calendar.holidays.append(Holiday(day=day, name=name))
+            added += 1
+    return added

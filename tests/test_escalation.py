@@ -1,0 +1,214 @@
+"""Deadlines follow the grievance, and the sweep climbs the ladder exactly once per level."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import migrate
+from core.db import make_engine, make_sessionmaker, transaction
+from core.outbox import OutboxChannel, OutboxMessage
+from escalation import sweep
+from escalation.directory import load_file
+from escalation.models import Deadline, DeadlineKind, Escalation
+from escalation.services import sync
+from intake import services
+from intake.actors import Actor
+from intake.models import ActorType, EventKind, Role, Status
+from tests import builders
+from tests.conftest import START
+
+OFFICER = Actor(type=ActorType.STAFF, id="1", role=Role.OFFICER, name="Officer")
+TUESDAY_15_45_NPT = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # 8 working hours after Monday 14:45 in Kathmandu
+
+
+def deadlines(session, grievance) -> dict[DeadlineKind, Deadline]:
+    session.flush()
+    rows = session.scalars(select(Deadline).where(Deadline.grievance_id == grievance.id).order_by(Deadline.id))
+    return {d.kind: d for d in rows}
+
+
+def water(session, *, now=START, phone="+9779812000500"):
+    return builders.grievance(session, now=now, phone=phone, commit=False)
+
+
+def test_a_new_grievance_gets_its_deadlines_in_the_offices_working_hours(session):
+    grievance = water(session)
+    clocks = deadlines(session, grievance)
+    assert set(clocks) == {DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION, DeadlineKind.TRANSFER}
+    assert clocks[DeadlineKind.FIRST_RESPONSE].due_at == TUESDAY_15_45_NPT
+    assert clocks[DeadlineKind.FIRST_RESPONSE].next_at == TUESDAY_15_45_NPT
+    assert clocks[DeadlineKind.FIRST_RESPONSE].warn_at < TUESDAY_15_45_NPT
+
+
+def test_a_public_answer_ends_the_silence_and_the_transfer_clock(session, clock):
+    grievance = water(session)
+    services.acknowledge(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1))
+    sync(session, grievance=grievance, now=clock.now)
+    clocks = deadlines(session, grievance)
+    first = clocks[DeadlineKind.FIRST_RESPONSE]
+    assert first.met_at == clock.now and first.next_at is None
+    assert clocks[DeadlineKind.TRANSFER].met_at == clock.now
+    assert clocks[DeadlineKind.RESOLUTION].met_at is None
+
+
+def test_waiting_for_the_citizen_pauses_the_resolution_clock(session, clock):
+    grievance = water(session)
+    before = deadlines(session, grievance)[DeadlineKind.RESOLUTION].due_at
+    services.request_info(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1), note="Which ward?")
+    sync(session, grievance=grievance, now=clock.now)
+    paused = deadlines(session, grievance)[DeadlineKind.RESOLUTION]
+    assert paused.paused_at == clock.now and paused.next_at is None
+    services.add_citizen_info(session, grievance=grievance, actor=Actor(type=ActorType.CITIZEN), now=clock.advance(
+        days=7), text="Ward 3")
+    sync(session, grievance=grievance, now=clock.now)
+    resumed = deadlines(session, grievance)[DeadlineKind.RESOLUTION]
+    assert resumed.paused_at is None and resumed.due_at > before + timedelta(days=6)
+
+
+def test_a_reopened_grievance_gets_a_new_resolution_deadline(session, clock):
+    grievance = water(session)
+    services.resolve(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=2), note="Fixed.")
+    sync(session, grievance=grievance, now=clock.now)
+    first = deadlines(session, grievance)[DeadlineKind.RESOLUTION]
+    assert first.met_at == clock.now
+    services.reopen(session, grievance=grievance, actor=OFFICER, now=clock.advance(days=2), note="Dry again.")
+    sync(session, grievance=grievance, now=clock.now)
+    again = deadlines(session, grievance)[DeadlineKind.RESOLUTION]
+    assert again.id != first.id and again.started_at == clock.now and again.met_at is None
+
+
+def escalations(session, grievance) -> list[tuple[int, str]]:
+    session.expire_all()
+    return [(e.level, e.data["kind"]) for e in session.scalars(
+        select(Escalation).where(Escalation.grievance_id == grievance.id).order_by(Escalation.level, Escalation.id))]
+
+
+def test_the_ladder_climbs_once_per_level_to_the_top_oversight(session, session_factory):
+    grievance = water(session)
+    session.commit()
+    transfer_due = datetime(2026, 11, 17, 6, 0, tzinfo=UTC)  # 4 working hours: Tuesday 11:45 in Kathmandu
+    assert sweep.run(session_factory, now=transfer_due - timedelta(minutes=1)) == 0
+    assert sweep.run(session_factory, now=transfer_due) == 1
+    assert sweep.run(session_factory, now=TUESDAY_15_45_NPT - timedelta(minutes=1)) == 0
+    assert sweep.run(session_factory, now=TUESDAY_15_45_NPT) == 1
+    assert sweep.run(session_factory, now=TUESDAY_15_45_NPT) == 0  # a re-run changes nothing
+    session.refresh(grievance)
+    assert grievance.office.code == "RV-N-WATER"  # level 1 alerts the head; the office keeps it
+    escalated = [e for e in grievance.events if e.kind is EventKind.ESCALATED]
+    assert [e.data["level"] for e in escalated] == [1, 1] and all(e.public for e in escalated)
+    staff = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == OutboxChannel.STAFF,
+                                                        OutboxMessage.purpose == "escalation")).all()
+    assert {m.recipient for m in staff} == {"RV-N-WATER"}
+    citizen = session.scalars(select(OutboxMessage.body).where(OutboxMessage.purpose == "escalated")).all()
+    assert len(citizen) == 2 and all("head of Northbank Water Utility Branch" in body for body in citizen)
+
+    later = TUESDAY_15_45_NPT
+    levels = []
+    for _ in range(10):
+        later += timedelta(days=7)
+        sweep.run(session_factory, now=later)
+        session.refresh(grievance)
+        levels.append(grievance.office.code)
+    first_response = [level for level, kind in escalations(session, grievance) if kind == "first_response"]
+    assert first_response == [1, 2, 3, 4]  # office head, district, province, oversight
+    assert levels[0] == "RV-N" and levels[-1] == "RV-OIU"
+
+
+def test_an_answer_that_was_not_synced_still_stops_the_escalation(session, session_factory, clock):
+    grievance = water(session)
+    grievance.first_response_at = START + timedelta(hours=1)  # as if a writer forgot to sync
+    grievance.status = Status.IN_PROGRESS
+    session.commit()
+    sweep.run(session_factory, now=TUESDAY_15_45_NPT + timedelta(hours=1))
+    assert escalations(session, grievance) == []
+
+
+def test_a_warning_goes_out_once_before_the_breach(session, session_factory):
+    grievance = water(session)
+    session.commit()
+    warn_at = deadlines(session, grievance)[DeadlineKind.FIRST_RESPONSE].warn_at
+    sweep.run(session_factory, now=warn_at)
+    sweep.run(session_factory, now=warn_at + timedelta(minutes=5))
+    warnings = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "deadline_warning")).all()
+    assert [m.recipient for m in warnings].count("RV-N-WATER") >= 1
+    assert len([m for m in warnings if "first response" in m.body]) == 1
+
+
+def test_four_concurrent_sweepers_escalate_each_level_once(new_database_url):
+    """Four sweepers with their own connections race over the same due deadlines."""
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        factory = make_sessionmaker(engine)
+        from app.demo import DIRECTORY
+
+        with transaction(factory) as session:
+            load_file(session, path=DIRECTORY, now=START)
+            for i in range(30):
+                builders.grievance(session, now=START, phone=f"+97798120006{i:02d}", commit=False)
+        barrier = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def sweeper() -> None:
+            barrier.wait()
+            try:
+                sweep.run(factory, now=TUESDAY_15_45_NPT)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=sweeper) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        with factory() as session:
+            per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
+                                        .group_by(Escalation.deadline_id, Escalation.level)).all()
+            assert len(per_level) == 60 and all(count == 1 for _, _, count in per_level)
+            notices = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                     .where(OutboxMessage.purpose == "escalation"))
+            assert notices == 60
+    finally:
+        engine.dispose()
+
+
+def test_escalated_grievances_show_the_climb_in_the_api(client, session, session_factory):
+    admin = builders.auth(builders.api_key(session, now=START))
+    grievance = water(session)
+    session.commit()
+    sweep.run(session_factory, now=TUESDAY_15_45_NPT + timedelta(minutes=30))
+    body = client.get(f"/api/v1/grievances/{grievance.tracking_number}", headers=admin).json()
+    first = next(d for d in body["deadlines"] if d["kind"] == "first_response")
+    assert first["level"] == 1 and first["next_escalation_at"] is not None
+    assert [e["data"]["level"] for e in body["events"] if e["kind"] == "escalated"] == [1, 1]
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    ({"calendars": [{"code": "X", "timezone": "UTC", "week": {"mon": ["9-5"]}}]}, "calendar X: mon"),
+    ({"calendars": [{"code": "X", "timezone": "Mars/Base", "week": {"mon": ["09:00-17:00"]}}]}, "unknown timezone"),
+    ({"calendars": [{"code": "X", "timezone": "UTC", "week": {"mon": ["09:00-17:00"]}, "offices": ["NOPE"]}]},
+     "unknown office"),
+    ({"calendars": [{"code": "X", "timezone": "UTC", "week": {"mon": ["09:00-17:00"]},
+                     "holidays": [{"day": "Christmas"}]}]}, "written as a date"),
+    ({"calendars": [{"code": "X", "timezone": "UTC", "week": "weekdays"}]}, "'week' must be a table"),
+    ({"sla": [{"category": "unicorns", "first_response_hours": 1, "resolution_hours": 2, "escalation_hours": 1}]},
+     "unknown category"),
+    ({"sla": [{"first_response_hours": -1, "resolution_hours": 2, "escalation_hours": 1}]},
+     "'first_response_hours' must be a number"),
+    ({"sla": [{"first_response_hours": 1, "resolution_hours": 2, "escalation_hours": 1, "basis": "lunar"}]},
+     "business or calendar"),
+    ({"sla": "fast"}, "list of tables"),
+], ids=["hours", "timezone", "office", "holiday", "week", "category", "negative", "basis", "not-tables"])
+def test_broken_calendars_and_slas_are_refused(session, data, says):
+    from core.errors import InvalidInput
+    from escalation.directory import load
+
+    before = session.scalar(select(func.count()).select_from(Deadline))
+    with pytest.raises(InvalidInput, match=says), session.begin_nested():
+        load(session, data=data, now=START, staff_password=None)
+    assert session.scalar(select(func.count()).select_from(Deadline)) == before
