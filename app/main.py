@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
-from app.api import directory, grievances, routing
+from app.api import directory, grievances, kpi, routing
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
 from core.settings import Environment, Settings, SmsProvider
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(grievances.router)
     app.include_router(directory.router)
     app.include_router(routing.router)
+    app.include_router(kpi.router)
     app.include_router(webhooks.router)
     if settings.sms_provider is SmsProvider.CONSOLE and settings.environment is Environment.DEVELOPMENT:
         app.include_router(dev.router)

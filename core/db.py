@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -89,3 +91,33 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: PostgreSQL's COPY, or one executemany elsewhere.
+
+    psycopg sends an executemany as one statement per row, and a multi-row INSERT spends its time parsing
+    the query: 20,000 rows took 2.5 s either way, against a few hundred milliseconds with COPY.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    processors = [_copy_value(table.c[name].type) for name in columns]
+    cursor = connection.connection.driver_connection.cursor()  # the psycopg connection of this transaction
+    names = ", ".join(f'"{name}"' for name in columns)
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # noqa: S608 - names are ours
+        for row in rows:
+            copy.write_row([process(row[name]) for process, name in zip(processors, columns, strict=True)])
+
+
+def _copy_value(column_type: object):  # noqa: ANN202 - a value converter
+    """How a Python value is written for COPY: enums as their value, JSON as text, the rest as psycopg adapts it."""
+    if isinstance(column_type, JSON):
+        return lambda value: None if value is None else json.dumps(value)
+    if isinstance(column_type, Enum):
+        return lambda value: value.value if isinstance(value, StrEnum) else value
+    return lambda value: value

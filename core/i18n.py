@@ -21,6 +21,7 @@ SOURCE_LANGUAGE = "en"
 KEYWORDS = {"say": (2,)}  # for extraction: the second argument of say() is the message
 
 
+@lru_cache(maxsize=1)
 def shipped() -> tuple[str, ...]:
     """Languages with a catalogue, English (the source language) first."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

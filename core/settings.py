@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     related_days: int = Field(default=30, ge=1)
     retrain_interval_hours: float = Field(default=24.0, gt=0)
     escalation_interval_seconds: float = Field(default=60.0, gt=0)
+    kpi_min_count: int = Field(default=5, ge=1)  # below this many grievances, no figure is published
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import NotFound
 from escalation.calendar import WorkingCalendar
-from escalation.models import Basis, Calendar, Deadline, DeadlineKind, Holiday, OfficeCalendar, SlaPolicy
+from escalation.models import (
+    Basis,
+    Calendar,
+    Deadline,
+    DeadlineKind,
+    Escalation,
+    Holiday,
+    OfficeCalendar,
+    SlaPolicy,
+)
 from intake.models import Category, Grievance, Office, Status
 from intake.services import OPEN_STATUSES
 
@@ -54,6 +63,9 @@ class Clocks:
         self._policies = {(p.category_id, p.office_id): p for p in session.scalars(select(SlaPolicy))}
         self._categories = {c.id: c for c in session.scalars(select(Category))}
         self._defaults: dict[str, WorkingCalendar] = {}
+        self._ladders: dict[tuple[int | None, bool], list[int]] = {}
+        oversight = [o for o in offices if o.is_oversight and o.active]
+        self._top = min(oversight, key=lambda o: (len(self.chain(o.id)), o.id)).id if oversight else None
 
     def chain(self, office_id: int | None) -> list[int]:
         """The office and its ancestors, nearest first."""
@@ -97,17 +109,25 @@ class Clocks:
             return max(end - start, timedelta())
         return self.calendar(office_id).between(start, end)
 
+    def top_oversight(self) -> int | None:
+        """The highest active oversight office: the last rung of every ladder."""
+        return self._top
+
     def ladder(self, office_id: int | None, *, integrity: bool = False) -> list[int]:
         """Who is responsible at each level from 1: the office (its head alerted), its parent, and so on to the
         root, then the top oversight office. Integrity complaints climb through oversight offices only."""
+        key = (office_id, integrity)
+        if key not in self._ladders:
+            self._ladders[key] = self._ladder(office_id, integrity=integrity)
+        return self._ladders[key]
+
+    def _ladder(self, office_id: int | None, *, integrity: bool) -> list[int]:
         chain = self.chain(office_id)
         if integrity:
             chain = chain[:1] + [o for o in chain[1:] if self.offices[o].is_oversight]
-        oversight = [o for o in self.offices.values() if o.is_oversight and o.active]
-        if oversight:
-            top = min(oversight, key=lambda o: (len(self.chain(o.id)), o.id)).id
-            if top not in chain:
-                chain.append(top)
+        top = self.top_oversight()
+        if top is not None and top not in chain:
+            chain.append(top)
         return chain
 
 
@@ -143,7 +163,10 @@ def sync(session: Session, *, grievance: Grievance, now: datetime, clocks: Clock
     if transfer is not None and (grievance.status is not Status.ASSIGNED or transfer.office_id != grievance.office_id):
         _meet(transfer, now)  # taken up, or passed on
         transfer = None
-    handled_here = any(d.kind is DeadlineKind.TRANSFER and d.office_id == grievance.office_id for d in mine)
+    handled_here = any(d.kind is DeadlineKind.TRANSFER and d.office_id == grievance.office_id for d in mine) or (
+        session.scalar(select(Escalation.id).where(Escalation.grievance_id == grievance.id,
+                                                   Escalation.office_id == grievance.office_id).limit(1)) is not None
+    )  # an office that got it by escalation has the ladder's deadline, not a take-up one
     if (transfer is None and sla.transfer_hours and grievance.status is Status.ASSIGNED
             and grievance.office_id is not None and not handled_here):
         _start(session, clocks, grievance, DeadlineKind.TRANSFER, sla, now)

@@ -219,6 +219,18 @@ def language_of(grievance: Grievance) -> str | None:
     return grievance.language
 
 
+def citizen_channel(*, phone: str | None, telegram_chat_id: int | None, opted_out: bool,
+                    channel: Channel) -> tuple[OutboxChannel, str] | None:
+    """Where to write to a citizen: SMS unless they complained on Telegram; STOP stops SMS, not a Telegram chat."""
+    sms = phone if not opted_out else None
+    telegram = str(telegram_chat_id) if telegram_chat_id is not None else None
+    if sms and channel != Channel.TELEGRAM:
+        return OutboxChannel.SMS, sms
+    if telegram:
+        return OutboxChannel.TELEGRAM, telegram
+    return (OutboxChannel.SMS, sms) if sms else None
+
+
 def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose: str, now: datetime,
                    urgent: bool = False) -> bool:
     """Queue a message on the citizen's own channel; no SMS goes to a number that opted out.
@@ -228,16 +240,11 @@ def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose
     citizen = grievance.citizen
     if citizen is None:
         return False
-    sms = citizen.phone if citizen.opted_out_at is None else None  # STOP stops SMS, not a Telegram chat
-    telegram = str(citizen.telegram_chat_id) if citizen.telegram_chat_id is not None else None
-    if sms and grievance.channel != Channel.TELEGRAM:
-        channel, recipient = OutboxChannel.SMS, sms
-    elif telegram:
-        channel, recipient = OutboxChannel.TELEGRAM, telegram
-    elif sms:
-        channel, recipient = OutboxChannel.SMS, sms
-    else:
+    chosen = citizen_channel(phone=citizen.phone, telegram_chat_id=citizen.telegram_chat_id,
+                             opted_out=citizen.opted_out_at is not None, channel=grievance.channel)
+    if chosen is None:
         return False
+    channel, recipient = chosen
     enqueue(session, channel=channel, recipient=recipient, body=body, purpose=purpose, now=now,
             grievance_id=grievance.id, citizen_id=citizen.id, urgent=urgent)
     return True

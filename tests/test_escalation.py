@@ -212,3 +212,31 @@ def test_broken_calendars_and_slas_are_refused(session, data, says):
     with pytest.raises(InvalidInput, match=says), session.begin_nested():
         load(session, data=data, now=START, staff_password=None)
     assert session.scalar(select(func.count()).select_from(Deadline)) == before
+
+
+def test_silence_figures_per_office_with_a_minimum_count(client, session, clock):
+    from escalation.queries import _quantile
+
+    admin = builders.auth(builders.api_key(session, now=START))
+    answered_after = [1, 2, 3, 4, 30]  # hours; the last misses the 8-working-hour deadline
+    for i, hours in enumerate(answered_after):
+        grievance = water(session, phone=f"+97798120007{i:02d}")
+        services.acknowledge(session, grievance=grievance, actor=OFFICER, now=START + timedelta(hours=hours))
+        sync(session, grievance=grievance, now=START + timedelta(hours=hours))
+    roads = builders.grievance(session, now=START, phone="+9779812000799", category="roads", commit=False)
+    assert roads.office is not None
+    session.commit()
+    clock.now = START + timedelta(days=3)
+    body = client.get("/api/v1/kpi/silence?by=office&since=2026-11-01T00:00:00Z", headers=admin).json()
+    rows = {row["key"]: row for row in body["rows"]}
+    water_row = rows["RV-N-WATER"]
+    assert water_row["count"] == 5 and water_row["answered"] == 5 and water_row["published"]
+    assert water_row["silence_median_hours"] == 3.0
+    assert water_row["silence_p90_hours"] == _quantile([1, 2, 3, 4, 30], 0.9) == 19.6
+    assert water_row["within_deadline_share"] == 0.8
+    assert rows[roads.office.code]["published"] is False and rows[roads.office.code]["silence_median_hours"] is None
+    assert body["min_count"] == 5
+    by_category = client.get("/api/v1/kpi/silence?by=category", headers=admin).json()
+    assert {row["key"] for row in by_category["rows"]} >= {"water", "roads"}
+    assert client.get("/api/v1/kpi/silence?by=planet", headers=admin).status_code == 422
+    assert client.get("/api/v1/kpi/silence").status_code == 401
