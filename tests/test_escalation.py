@@ -17,7 +17,7 @@ from escalation.models import Deadline, DeadlineKind, Escalation
 from escalation.services import sync
 from intake import services
 from intake.actors import Actor
-from intake.models import ActorType, EventKind, Role, Status
+from intake.models import ActorType, EventKind, Grievance, Role, Status
 from tests import builders
 from tests.conftest import START
 
@@ -240,3 +240,50 @@ def test_silence_figures_per_office_with_a_minimum_count(client, session, clock)
     assert {row["key"] for row in by_category["rows"]} >= {"water", "roads"}
     assert client.get("/api/v1/kpi/silence?by=planet", headers=admin).status_code == 422
     assert client.get("/api/v1/kpi/silence").status_code == 401
+
+
+def test_a_simulated_month_escalates_every_passed_deadline_once_and_on_time(session, session_factory):
+    """Forty grievances over November, a third answered in time, the sweep every hour: each escalation fires
+    once, no earlier than its deadline and no later than one sweep interval after it."""
+    import random
+
+    rng = random.Random(5)
+    interval = timedelta(hours=1)
+    month_start = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+    arrivals = sorted(month_start + timedelta(minutes=rng.randrange(0, 28 * 24 * 60)) for _ in range(40))
+    plans = [(at, rng.choice(["water", "roads", "health", "electricity"]), rng.choice(["RV-N", "RV-C", "RV-S"]),
+              rng.random() < 0.33) for at in arrivals]
+    answered: list[tuple[datetime, Grievance]] = []
+    now = month_start
+    end = month_start + timedelta(days=30)
+    while now <= end:
+        while plans and plans[0][0] <= now:
+            at, category, area, answers = plans.pop(0)
+            grievance = builders.grievance(session, now=at, category=category, admin_area=area,
+                                           phone=f"+9779812{len(answered):02d}{rng.randrange(10**4):04d}",
+                                           commit=False)
+            if answers:
+                answered.append((at + timedelta(hours=2), grievance))
+            session.commit()
+        for due, grievance in [a for a in answered if a[0] <= now]:
+            answered.remove((due, grievance))
+            session.refresh(grievance)
+            if grievance.status is Status.ASSIGNED:
+                services.acknowledge(session, grievance=grievance, actor=OFFICER, now=due)
+                sync(session, grievance=grievance, now=due)
+                session.commit()
+        sweep.run(session_factory, now=now)
+        now += interval
+    session.expire_all()
+    steps = session.scalars(select(Escalation)).all()
+    assert steps, "some deadlines passed in a month"
+    for step in steps:
+        assert timedelta(0) <= step.at - step.answers_due_at <= interval, (step.level, step.at, step.answers_due_at)
+    per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
+                                .group_by(Escalation.deadline_id, Escalation.level)).all()
+    assert all(count == 1 for *_, count in per_level)
+    left_behind = session.scalars(select(Deadline).where(Deadline.next_at < end - interval)).all()
+    assert left_behind == []
+    answered_in_time = session.scalars(select(Deadline).where(Deadline.kind == DeadlineKind.FIRST_RESPONSE,
+                                                              Deadline.met_at.is_not(None))).all()
+    assert answered_in_time and all(d.level == 0 for d in answered_in_time if d.met_at <= d.due_at)
