@@ -123,6 +123,9 @@ def test_working_a_grievance_to_closure(client, admin, clock):
     acked = client.post(url, json={"action": "acknowledge"}, headers=admin).json()
     assert acked["status"] == "in_progress"
     assert acked["first_response_at"] == clock.now.isoformat().replace("+00:00", "Z")
+    assert acked["silence_hours"] == 2.0  # measuring silence: received → the office's first public word
+    first = next(d for d in acked["deadlines"] if d["kind"] == "first_response")
+    assert first["met_at"] == acked["first_response_at"] and first["next_escalation_at"] is None
     steps = [
         ({"action": "note", "note": "Crew booked for Tuesday"}, "in_progress"),
         ({"action": "request_info", "note": "Which house number?"}, "awaiting_citizen"),

@@ -183,6 +183,7 @@ def test_escalated_grievances_show_the_climb_in_the_api(client, session, session
     session.commit()
     sweep.run(session_factory, now=TUESDAY_15_45_NPT + timedelta(minutes=30))
     body = client.get(f"/api/v1/grievances/{grievance.tracking_number}", headers=admin).json()
+    assert body["silence_hours"] is None and body["resolution_hours"] is None
     first = next(d for d in body["deadlines"] if d["kind"] == "first_response")
     assert first["level"] == 1 and first["next_escalation_at"] is not None
     assert [e["data"]["level"] for e in body["events"] if e["kind"] == "escalated"] == [1, 1]

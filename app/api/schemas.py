@@ -128,6 +128,8 @@ class GrievanceOut(BaseModel):
     updated_at: datetime
     transfer_count: int
     reopen_count: int
+    silence_hours: float | None = Field(description="Received → first public response (null: no answer yet)")
+    resolution_hours: float | None = Field(description="Received → resolved (null: not resolved)")
     deadlines: list[DeadlineOut]
     events: list[EventOut] | None = Field(default=None, description="The timeline, oldest first")
     routing: RoutingOut | None = Field(default=None, description="Why it was routed where it is (with the timeline)")
@@ -147,6 +149,8 @@ class GrievanceOut(BaseModel):
             first_response_at=grievance.first_response_at, resolved_at=grievance.resolved_at,
             closed_at=grievance.closed_at, updated_at=grievance.updated_at,
             transfer_count=grievance.transfer_count, reopen_count=grievance.reopen_count,
+            silence_hours=_hours(grievance.received_at, grievance.first_response_at),
+            resolution_hours=_hours(grievance.received_at, grievance.resolved_at),
             deadlines=[DeadlineOut(**d) for d in deadlines],
             events=[EventOut.of(e) for e in grievance.events] if with_events else None,
             routing=RoutingOut.of(grievance) if with_events else None, links=links,
@@ -215,3 +219,7 @@ def _citizen(grievance: Grievance, role: Role) -> CitizenOut | None:
         return None
     phone = citizen.phone if role in PHONE_ROLES else mask_phone(citizen.phone)
     return CitizenOut(name=citizen.name, phone=phone, language=citizen.language)
+
+
+def _hours(start: datetime, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds() / 3600, 2) if end is not None else None
