@@ -20,9 +20,14 @@ MODEL_DIR = tempfile.mkdtemp(prefix="redress-models-")
 CORPUS = Path(__file__).parent.parent / "app" / "demo_corpus.csv"
 
 
-def redress(*args: str, url: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def redress_env(url: str) -> dict[str, str]:
+    """The environment of a `redress` process on this database, without the caller's REDRESS_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")}
-    env |= {"REDRESS_DATABASE_URL": url, "REDRESS_MODEL_DIR": MODEL_DIR}
+    return env | {"REDRESS_DATABASE_URL": url, "REDRESS_MODEL_DIR": MODEL_DIR}
+
+
+def redress(*args: str, url: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = redress_env(url)
     result = subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env,
                             timeout=120, check=False)
     if check:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -138,9 +137,15 @@ def test_a_warning_goes_out_once_before_the_breach(session, session_factory):
     assert len([m for m in warnings if "first response" in m.body]) == 1
 
 
-def test_four_concurrent_sweepers_escalate_each_level_once(new_database_url):
-    """Four sweepers with their own connections race over the same due deadlines."""
-    engine = make_engine(new_database_url())
+def test_four_concurrent_sweeper_processes_escalate_each_level_once(new_database_url):
+    """Four `redress jobs run escalation` processes at once over the same due deadlines."""
+    import subprocess
+    import sys
+
+    from tests.test_cli import redress_env
+
+    url = new_database_url()
+    engine = make_engine(url)
     try:
         migrate.upgrade(engine)
         factory = make_sessionmaker(engine)
@@ -150,22 +155,11 @@ def test_four_concurrent_sweepers_escalate_each_level_once(new_database_url):
             load_file(session, path=DIRECTORY, now=START)
             for i in range(30):
                 builders.grievance(session, now=START, phone=f"+97798120006{i:02d}", commit=False)
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-
-        def sweeper() -> None:
-            barrier.wait()
-            try:
-                sweep.run(factory, now=TUESDAY_15_45_NPT)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=sweeper) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert not errors, errors
+        command = [sys.executable, "-m", "app.cli", "jobs", "run", "escalation", "--now", TUESDAY_15_45_NPT.isoformat()]
+        sweepers = [subprocess.Popen(command, env=redress_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True) for _ in range(4)]
+        outputs = [process.communicate(timeout=120) for process in sweepers]
+        assert [process.returncode for process in sweepers] == [0] * 4, outputs
         with factory() as session:
             per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
                                         .group_by(Escalation.deadline_id, Escalation.level)).all()
