@@ -196,12 +196,9 @@ def _record(session: Session, claimed: list[tuple[_Due, int, datetime | None]], 
     bulk_insert(session, Escalation.__table__, escalations)
     bulk_insert(session, GrievanceEvent.__table__, events)
     bulk_insert(session, OutboxMessage.__table__, messages)
-    for office_id, grievance_ids in moved.items():
-        session.execute(update(Grievance).where(Grievance.id.in_(grievance_ids)).values(office_id=office_id)
-                        .execution_options(synchronize_session=False))
-    touched = sorted({row.grievance_id for row, _, _ in claimed})
-    session.execute(update(Grievance).where(Grievance.id.in_(touched), Grievance.updated_at < now)
-                    .values(updated_at=now).execution_options(synchronize_session=False))
+    for office_id, grievance_ids in moved.items():  # a level-1 alert changes nothing on the grievance itself
+        session.execute(update(Grievance).where(Grievance.id.in_(grievance_ids))
+                        .values(office_id=office_id, updated_at=now).execution_options(synchronize_session=False))
 
 
 def _climbs(clocks: Clocks, current: int | None, to: int) -> bool:
