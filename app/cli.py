@@ -154,6 +154,13 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
         version = ensure_model(make_sessionmaker(engine), settings=settings, now=utcnow())
         if version:
             print(f"routing model {version} trained from the seed corpus and activated")
+        if demo.loaded_now:
+            from app.demo import seed_grievances
+            from routing.registry import Classifiers
+
+            with transaction(make_sessionmaker(engine)) as session:
+                filed = seed_grievances(session, now=utcnow(), model=Classifiers().active(session))
+            print(f"{filed} demo grievances filed over the last week (some answered, some past their deadline)")
         print(f"demo API key (role admin; use as 'Authorization: Bearer <key>'):\n{demo.api_key}")
     return 0
 

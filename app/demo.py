@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from channels.accept import accept
 from escalation.directory import load_file
+from escalation.services import sync
+from intake import services
 from intake.accounts import create_api_key, revoke_api_keys
-from intake.models import Role
+from intake.actors import SYSTEM, Actor
+from intake.models import ActorType, Channel, Role
 from intake.queries import office_by_code, staff_logins
+from intake.schemas import GrievanceDraft
+from routing.registry import ActiveModel
 
 DIRECTORY = Path(__file__).parent / "demo_directory.toml"
 DEMO_PASSWORD = "redress-demo"  # noqa: S105 - printed on purpose: demo accounts only
@@ -38,3 +44,33 @@ def load_demo(session: Session, *, now: datetime) -> Demo:
     revoke_api_keys(session, name=DEMO_KEY_NAME, now=now)
     issued = create_api_key(session, name=DEMO_KEY_NAME, role=Role.ADMIN, office=root, now=now)
     return Demo(loaded_now=loaded_now, logins=staff_logins(session), api_key=issued.secret)
+
+
+# (days ago, text, phone or None, channel, answered by the office two hours later). Older ones carry no
+# phone: their acknowledgement would be older than the outbox's 72 hours and never leave.
+DEMO_GRIEVANCES = [
+    (6.0, "No water in our tole for four days, Northbank ward 3, the tap is completely dry", None, Channel.WEB, False),
+    (5.0, "Streetlight broken near the temple in Southvale for a month, it is dark and unsafe", None, Channel.WEB,
+     True),
+    (4.0, "garbage not collected for two weeks in Riverton, bins overflowing and stinking", None, Channel.CALL_CENTRE,
+     False),
+    (2.0, "big potholes on the main road near the school in Northbank, bikes are falling", "+9779800000004",
+     Channel.SMS, False),
+    (1.5, "my old age pension has not been paid for three months, Southvale", "+9779800000005", Channel.SMS, True),
+    (0.5, "हाम्रो टोलमा तीन दिनदेखि पानी आएको छैन, उत्तरकिनार वडा ५", "+9779800000006", Channel.SMS, False),
+]
+OFFICE_DEMO = Actor(type=ActorType.STAFF, id="demo", name="Demo officer")
+
+
+def seed_grievances(session: Session, *, now: datetime, model: ActiveModel | None) -> int:
+    """A few complaints of the last week, some answered, so the inbox, the clocks and the ladder have work."""
+    for days, text, phone, channel, answered in DEMO_GRIEVANCES:
+        received = now - timedelta(days=days)
+        actor = Actor(type=ActorType.CITIZEN) if phone else SYSTEM
+        grievance = accept(session, draft=GrievanceDraft(text=text, phone=phone, channel=channel), actor=actor,
+                           now=received, region="NP", model=model).grievance
+        if answered and grievance.office is not None:
+            services.acknowledge(session, grievance=grievance, actor=OFFICE_DEMO, now=received + timedelta(hours=2),
+                                 note="We have it and will visit this week.")
+            sync(session, grievance=grievance, now=received + timedelta(hours=2))
+    return len(DEMO_GRIEVANCES)
