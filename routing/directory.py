@@ -1,11 +1,12 @@
-"""Load an office directory (categories, offices, routing rules, staff) from TOML; re-running it updates in place."""
+"""The routing part of an office directory (categories, offices, rules, areas, staff); re-running it updates in place.
+
+escalation.directory.load_file reads the whole file (this part, then calendars and SLAs).
+"""
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,15 +21,6 @@ from routing.rules import compile_rule
 
 E = TypeVar("E", bound=StrEnum)
 
-
-
-def load_file(session: Session, *, path: Path, now: datetime, staff_password: str | None = None) -> None:
-    """Read and load a directory file; staff get `staff_password` (staff are skipped when it is None)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"cannot read directory file {path.name}: {exc}") from exc
-    load(session, data=data, now=now, staff_password=staff_password)
 
 
 def load(session: Session, *, data: dict[str, Any], now: datetime, staff_password: str | None) -> None:

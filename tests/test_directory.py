@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import InvalidInput
+from escalation.directory import load_file
 from intake.models import Category, Office, StaffUser
-from routing.directory import load, load_file
+from routing.directory import load
 from tests.conftest import START
 
 GOOD_CATEGORY = {"code": "parks", "name": "Parks"}
