@@ -35,8 +35,8 @@ from core.outbox import (
     mark_sent,
 )
 from core.settings import Settings, quiet_window
+from intake.citizens import opt_out
 from intake.models import Citizen
-from intake.services import opt_out
 
 log = logging.getLogger(__name__)
 DAY = timedelta(hours=24)

@@ -105,7 +105,8 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
         if earlier is not None:
             return Submitted(grievance=earlier, created=False, secret=None)
 
-    citizen = _citizen(session, phone=phone, chat_id=telegram_chat_id, name=name, language=language, now=now)
+    citizen = find_or_create_citizen(session, phone=phone, chat_id=telegram_chat_id, name=name, language=language,
+                                     now=now)
     if citizen is not None and area is not None:
         citizen.admin_area = area  # their latest area routes a later report that names none
     confidentiality = Confidentiality.NORMAL
@@ -188,7 +189,7 @@ def _existing_key(session: Session, provider: str, key: str) -> InboundMessage |
         InboundMessage.provider == provider, InboundMessage.provider_message_id == key))
 
 
-def _citizen(session: Session, *, phone: str | None, chat_id: int | None, name: str | None,
+def find_or_create_citizen(session: Session, *, phone: str | None, chat_id: int | None, name: str | None,
              language: str | None, now: datetime) -> Citizen | None:
     """The same phone (or Telegram chat) is the same person on every channel."""
     if phone is None and chat_id is None:
@@ -248,31 +249,6 @@ def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose
     enqueue(session, channel=channel, recipient=recipient, body=body, purpose=purpose, now=now,
             grievance_id=grievance.id, citizen_id=citizen.id, urgent=urgent)
     return True
-
-
-def citizen_by_phone(session: Session, phone: str) -> Citizen | None:
-    return session.scalar(select(Citizen).where(Citizen.phone == phone))
-
-
-def citizen_for_phone(session: Session, *, phone: str, now: datetime) -> Citizen:
-    """The citizen with this phone, created on first contact."""
-    citizen = _citizen(session, phone=phone, chat_id=None, name=None, language=None, now=now)
-    assert citizen is not None  # a phone was given
-    return citizen
-
-
-def opt_out(session: Session, *, phone: str, now: datetime) -> Citizen:
-    """The number gets nothing more but the confirmation; a number we never saw is remembered too."""
-    citizen = citizen_for_phone(session, phone=phone, now=now)
-    if citizen.opted_out_at is None:
-        citizen.opted_out_at = now
-    return citizen
-
-
-def opt_in(session: Session, *, phone: str, now: datetime) -> Citizen:
-    citizen = citizen_for_phone(session, phone=phone, now=now)
-    citizen.opted_out_at = None
-    return citizen
 
 
 def _office_spoke(grievance: Grievance, now: datetime) -> None:

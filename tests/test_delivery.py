@@ -179,7 +179,7 @@ def test_daily_caps_hold_messages_against_sms_pumping(session_factory):
 
 
 def test_nothing_but_the_confirmation_goes_to_a_number_that_opted_out(session_factory):
-    from intake.services import opt_out
+    from intake.citizens import opt_out
 
     with session_factory() as session:
         opt_out(session, phone=NEPAL, now=START)

@@ -15,7 +15,7 @@ from app.main import create_app
 from core.outbox import OutboxMessage
 from core.segments import encoding, segments
 from core.settings import Settings
-from intake import services
+from intake import citizens, services
 from intake.actors import Actor
 from intake.models import ActorType, Citizen, EventKind, Grievance, InboundMessage, Role, Status
 
@@ -446,7 +446,7 @@ def test_stop_stops_sms_but_not_the_citizens_telegram_chat(session, clock):
     draft = GrievanceDraft(text=WATER, phone=PHONE, channel="telegram", admin_area="RV-N", category="water")
     grievance = accept(session, draft=draft, actor=SYSTEM, now=clock.now, region="NP",
                        telegram_chat_id=424242).grievance
-    services.opt_out(session, phone=PHONE, now=clock.now)
+    citizens.opt_out(session, phone=PHONE, now=clock.now)
     services.respond(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1), note="On our way.")
     session.flush()
     last = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()

@@ -25,7 +25,7 @@ from core.outbox import OPT_OUT_CONFIRMATION, OutboxChannel, enqueue
 from core.segments import encoding
 from core.settings import Settings
 from escalation.services import EscalationRequest, request_escalation, sync
-from intake import services, tracking
+from intake import citizens, services, tracking
 from intake.actors import citizen_actor
 from intake.models import Channel, Citizen, EventKind, Grievance, GrievanceEvent, Status
 from intake.schemas import GrievanceDraft
@@ -68,7 +68,7 @@ def handle(session: Session, *, phone: str, body: str, message_sid: str, now: da
     claim = services.claim_inbound(session, provider=PROVIDER, key=message_sid, request_hash=request_hash, now=now)
     if claim is None:
         return Outcome("duplicate")
-    citizen = services.citizen_by_phone(session, phone)
+    citizen = citizens.citizen_by_phone(session, phone)
     conversation = _Conversation(session, phone=phone, citizen=citizen, now=now, context=context,
                                  language=_language(citizen, body, context))
     command = parse(body)
@@ -103,13 +103,13 @@ class _Conversation:
 
     def act(self, command: Command, *, provider_confirms_opt_out: bool) -> Outcome:
         if command.kind is Kind.STOP:
-            self.citizen = services.opt_out(self.session, phone=self.phone, now=self.now)
+            self.citizen = citizens.opt_out(self.session, phone=self.phone, now=self.now)
             if not provider_confirms_opt_out:  # Twilio's Advanced Opt-Out already answered the citizen
                 self.reply(say(self.language, "You will get no more SMS from us. Send START to receive them "
                                "again."), purpose=OPT_OUT_CONFIRMATION)
             return Outcome("stop")
         if command.kind is Kind.START:
-            self.citizen = services.opt_in(self.session, phone=self.phone, now=self.now)
+            self.citizen = citizens.opt_in(self.session, phone=self.phone, now=self.now)
             self.reply(say(self.language, "You will receive our SMS again. Send HELP for help."), purpose="opt_in")
             return Outcome("start")
         if command.kind is Kind.HELP:
@@ -195,7 +195,7 @@ class _Conversation:
                            languages=", ".join(available), example=available[-1]), purpose="language")
             return Outcome("language")
         if self.citizen is None:
-            self.citizen = services.citizen_for_phone(self.session, phone=self.phone, now=self.now)
+            self.citizen = citizens.citizen_for_phone(self.session, phone=self.phone, now=self.now)
         self.citizen.language = code
         self.language = code
         self.reply(say(code, "We will write to you in English."), purpose="language")

@@ -18,8 +18,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.gateways import UNSUBSCRIBED
 from core.outbox import FINAL_DELIVERY, OutboxChannel, OutboxMessage, record_delivery
 from intake.actors import SYSTEM
+from intake.citizens import opt_out
 from intake.models import EventKind, Grievance
-from intake.services import opt_out, record
+from intake.services import record
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = str(MessagingResponse())  # replies leave through the outbox, never in the webhook answer
