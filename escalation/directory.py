@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from escalation.calendar import CalendarError, WorkingCalendar
-from escalation.models import Basis, Calendar, Holiday, OfficeCalendar, SlaPolicy
+from escalation.models import WARN_FRACTION, Basis, Calendar, Holiday, OfficeCalendar, SlaPolicy
 from intake.models import Category, Office
 from routing import directory as routing_directory
 
@@ -128,6 +128,7 @@ def _load_slas(session: Session, rows: list[dict[str, Any]], offices: dict[str, 
             policy.basis = Basis(row.get("basis", "business"))
         except ValueError as exc:
             raise InvalidInput(f"{what}: 'basis' must be business or calendar") from exc
+        policy.warn_fraction = _fraction(row, "warn_fraction", what)
         existing[key] = policy
         session.add(policy)
 
@@ -136,4 +137,11 @@ def _hours(row: dict[str, Any], key: str, what: str) -> float:
     value = row.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 24 * 366:
         raise InvalidInput(f"{what}: '{key}' must be a number of hours above 0")
+    return float(value)
+
+
+def _fraction(row: dict[str, Any], key: str, what: str) -> float:
+    value = row.get(key, WARN_FRACTION)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise InvalidInput(f"{what}: '{key}' must be a share of the time from 0 (no warning) to below 1")
     return float(value)

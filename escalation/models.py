@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column
 
+WARN_FRACTION = 0.2  # by default a warning goes out when a fifth of the time is left
+
 
 class Basis(StrEnum):
     BUSINESS = "business"  # working hours of the responsible office's calendar
@@ -71,6 +73,7 @@ class SlaPolicy(Base):
     transfer_hours: Mapped[float | None] = mapped_column(Float)  # None: no transfer deadline
     escalation_hours: Mapped[float] = mapped_column(Float)  # each level of the ladder gets this long
     basis: Mapped[Basis] = mapped_column(enum_column(Basis, 16), default=Basis.BUSINESS)
+    warn_fraction: Mapped[float] = mapped_column(Float, default=WARN_FRACTION)  # warn when this share is left
 
 
 class Deadline(Base):

@@ -14,9 +14,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core import directory_version
 from core.errors import NotFound
 from escalation.calendar import WorkingCalendar
 from escalation.models import (
+    WARN_FRACTION,
     Basis,
     Calendar,
     Deadline,
@@ -31,7 +33,6 @@ from intake.services import OPEN_STATUSES
 
 DEFAULT_WEEK = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 DEFAULT_ESCALATION_HOURS = 24.0
-WARN_FRACTION = 0.2  # a warning goes out when this share of the time is left
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Sla:
     transfer_hours: float | None
     escalation_hours: float
     basis: Basis
+    warn_fraction: float = WARN_FRACTION
 
     def hours(self, kind: DeadlineKind) -> float | None:
         return {DeadlineKind.FIRST_RESPONSE: self.first_response_hours,
@@ -48,24 +50,55 @@ class Sla:
                 DeadlineKind.TRANSFER: self.transfer_hours}[kind]
 
 
-class Clocks:
-    """The directory's calendars, SLA policies and office tree, read once per request or sweep batch."""
+@dataclass(frozen=True)
+class OfficeInfo:
+    """What the clocks and the ladder need of an office: plain values, safe to share between sessions."""
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    timezone: str
+    is_oversight: bool
+    active: bool
 
-    def __init__(self, session: Session, *, warn_fraction: float = WARN_FRACTION) -> None:
-        self.warn_fraction = warn_fraction
-        offices = list(session.scalars(select(Office)))
-        self.offices = {o.id: o for o in offices}
+
+class Clocks:
+    """The directory's calendars, SLA policies and office tree; `Clocks.current` shares one per directory version."""
+
+    _cache: dict[str, Clocks] = {}
+
+    def __init__(self, session: Session) -> None:
+        self.offices = {o.id: OfficeInfo(o.id, o.code, o.name, o.parent_id, o.timezone, o.is_oversight, o.active)
+                        for o in session.scalars(select(Office))}
         self._linked = {office: calendar for office, calendar in
                         session.execute(select(OfficeCalendar.office_id, OfficeCalendar.calendar_id))}
         self._calendars = {c.id: WorkingCalendar.parse(timezone=c.timezone, week=c.week,
                                                        holidays=[h.day for h in c.holidays])
                            for c in session.scalars(select(Calendar).options(selectinload(Calendar.holidays)))}
-        self._policies = {(p.category_id, p.office_id): p for p in session.scalars(select(SlaPolicy))}
-        self._categories = {c.id: c for c in session.scalars(select(Category))}
+        self._policies = {(p.category_id, p.office_id): Sla(p.first_response_hours, p.resolution_hours,
+                                                             p.transfer_hours, p.escalation_hours, p.basis,
+                                                             p.warn_fraction)
+                          for p in session.scalars(select(SlaPolicy))}
+        self._category_hours = {c.id: (float(c.response_hours), float(c.resolution_hours))
+                                for c in session.scalars(select(Category))}
         self._defaults: dict[str, WorkingCalendar] = {}
         self._ladders: dict[tuple[int | None, bool], list[int]] = {}
-        oversight = [o for o in offices if o.is_oversight and o.active]
+        oversight = [o for o in self.offices.values() if o.is_oversight and o.active]
         self._top = min(oversight, key=lambda o: (len(self.chain(o.id)), o.id)).id if oversight else None
+
+    @classmethod
+    def current(cls, session: Session) -> Clocks:
+        """The clocks of the directory this session sees, built once per process and directory version."""
+        token = directory_version.current(session)
+        if token is None:
+            return cls(session)
+        clocks = cls._cache.get(token)
+        if clocks is None:
+            clocks = cls(session)
+            if len(cls._cache) > 16:
+                cls._cache.clear()  # old versions are never asked for again
+            cls._cache[token] = clocks
+        return clocks
 
     def chain(self, office_id: int | None) -> list[int]:
         """The office and its ancestors, nearest first."""
@@ -90,14 +123,10 @@ class Clocks:
         chain = self.chain(office_id)
         keys = [(category_id, o) for o in chain] + [(category_id, None)] + [(None, o) for o in chain] + [(None, None)]
         for key in keys:
-            policy = self._policies.get(key)
-            if policy is not None:
-                return Sla(policy.first_response_hours, policy.resolution_hours, policy.transfer_hours,
-                           policy.escalation_hours, policy.basis)
-        category = self._categories.get(category_id) if category_id is not None else None
-        return Sla(float(category.response_hours) if category else 72.0,
-                   float(category.resolution_hours) if category else 720.0, None, DEFAULT_ESCALATION_HOURS,
-                   Basis.CALENDAR)
+            if key in self._policies:
+                return self._policies[key]
+        response, resolution = self._category_hours.get(category_id, (72.0, 720.0))
+        return Sla(response, resolution, None, DEFAULT_ESCALATION_HOURS, Basis.CALENDAR)
 
     def add(self, start: datetime, hours: float, *, office_id: int | None, basis: Basis) -> datetime:
         if basis is Basis.CALENDAR:
@@ -133,7 +162,7 @@ class Clocks:
 
 def sync(session: Session, *, grievance: Grievance, now: datetime, clocks: Clocks | None = None) -> None:
     """Bring the grievance's deadlines in line with its state; safe to call any number of times."""
-    clocks = clocks or Clocks(session)
+    clocks = clocks or Clocks.current(session)
     session.flush()
     mine = list(session.scalars(select(Deadline).where(Deadline.grievance_id == grievance.id)
                                 .order_by(Deadline.id)))
@@ -176,7 +205,7 @@ def _start(session: Session, clocks: Clocks, grievance: Grievance, kind: Deadlin
            started: datetime) -> Deadline:
     hours = sla.hours(kind) or 0.0
     due = clocks.add(started, hours, office_id=grievance.office_id, basis=sla.basis)
-    warn = clocks.add(started, hours * (1 - clocks.warn_fraction), office_id=grievance.office_id, basis=sla.basis)
+    warn = clocks.add(started, hours * (1 - sla.warn_fraction), office_id=grievance.office_id, basis=sla.basis)
     deadline = Deadline(grievance_id=grievance.id, kind=kind, office_id=grievance.office_id, basis=sla.basis,
                         hours=hours, escalation_hours=sla.escalation_hours, started_at=started, due_at=due,
                         warn_at=warn if warn < due else None, level=0, next_at=due)

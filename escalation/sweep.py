@@ -62,7 +62,7 @@ def warn_batch(session: Session, *, now: datetime, limit: int) -> int:
         select(Deadline.grievance_id, Deadline.kind, Deadline.due_at, Deadline.level, Deadline.next_at,
                Grievance.tracking_number, Grievance.office_id)
         .join(Grievance, Grievance.id == Deadline.grievance_id).where(Deadline.id.in_(claimed))).all()
-    clocks = Clocks(session)
+    clocks = Clocks.current(session)
     messages = []
     for grievance_id, kind, due_at, level, next_at, number, office_id in rows:
         if level or next_at is None or office_id not in clocks.offices:
@@ -121,7 +121,7 @@ def escalate_batch(session: Session, *, now: datetime, limit: int) -> tuple[int,
         .where(Deadline.next_at <= now).order_by(Deadline.next_at).limit(limit))]
     if not rows:
         return 0, 0
-    clocks = Clocks(session)
+    clocks = Clocks.current(session)
     for row in rows:
         if row.stale():
             sync(session, grievance=session.get(Grievance, row.grievance_id), now=now, clocks=clocks)

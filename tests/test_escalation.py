@@ -198,7 +198,9 @@ def test_escalated_grievances_show_the_climb_in_the_api(client, session, session
     ({"sla": [{"first_response_hours": 1, "resolution_hours": 2, "escalation_hours": 1, "basis": "lunar"}]},
      "business or calendar"),
     ({"sla": "fast"}, "list of tables"),
-], ids=["hours", "timezone", "office", "holiday", "week", "category", "negative", "basis", "not-tables"])
+    ({"sla": [{"first_response_hours": 1, "resolution_hours": 2, "escalation_hours": 1, "warn_fraction": 1}]},
+     "'warn_fraction' must be a share"),
+], ids=["hours", "timezone", "office", "holiday", "week", "category", "negative", "basis", "not-tables", "warn"])
 def test_broken_calendars_and_slas_are_refused(session, data, says):
     from core.errors import InvalidInput
     from escalation.directory import load
