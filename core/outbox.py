@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, case, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, enum_column
+from core.db import Base, enum_column, partial_index
 from core.segments import gsm_safe
 
 
@@ -45,7 +45,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_recipient_sent", "recipient", "sent_at"),
+        partial_index("ix_outbox_recipient_sent", "recipient", "sent_at"),
+        partial_index("ix_outbox_provider_id", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +63,7 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     gateway: Mapped[str | None] = mapped_column(String(32))
-    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(500))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # a reply the citizen waits for: no quiet hours
     # The last hand-over may have reached the provider (a crash or a timeout after sending): look for it

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, enum_column
+from core.db import Base, enum_column, partial_index
 
 WARN_FRACTION = 0.2  # by default a warning goes out when a fifth of the time is left
 
@@ -80,7 +80,8 @@ class Deadline(Base):
     """One clock on one grievance. `next_at` is when the sweep acts next (null: met, cancelled or paused)."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_next_at", "next_at"), Index("ix_deadlines_warn_at", "warn_at"))
+    __table_args__ = (partial_index("ix_deadlines_next_at", "next_at"),
+                      partial_index("ix_deadlines_warn_at", "warn_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)

@@ -1,44 +1,63 @@
 """The escalation sweep: warn before a deadline passes, climb one level of the ladder when it has.
 
-Set-based, so a backlog of a hundred thousand passed deadlines takes seconds: each batch reads the due
-deadlines with their grievances in one query, claims them with compare-and-set updates (the level must
-still be the one read; grouped by outcome), and writes the escalations, events, office changes and
-notifications with bulk inserts. Safe to re-run and to run in several processes at once: a deadline
-another sweeper claimed is not returned to us, and `escalations` has a unique (deadline, level). Each
-batch commits on its own, so a crash mid-sweep loses nothing: what was not done is still due.
+Set-based, so a backlog of a hundred thousand passed deadlines takes seconds, not hours: each batch reads
+the due deadlines with their grievances and citizens in one query, works out each one's next rung in
+Python, and hands the decisions to `escalation.claims`, which claims the deadlines by compare-and-set
+(the level must still be the one read) and writes escalations, events, office changes and messages in
+SQL. Safe to re-run and to run in several processes at once: on PostgreSQL a deadline another sweeper
+has locked is skipped, one it has moved fails the compare-and-set, and `escalations` has a unique
+(deadline, level). Each batch commits on its own, so a crash mid-sweep loses nothing: what was not done
+is still due.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import bulk_insert, transaction
 from core.i18n import say
 from core.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from core.segments import gsm_safe
-from escalation.models import Basis, Deadline, DeadlineKind, Escalation
-from escalation.services import Clocks, sync
-from intake.models import ActorType, Channel, Citizen, Confidentiality, EventKind, Grievance, GrievanceEvent, Status
+from escalation import claims
+from escalation.models import Basis, Deadline, DeadlineKind
+from escalation.services import Clocks, OfficeInfo, sync
+from intake.models import Channel, Citizen, Confidentiality, Grievance, Status
 from intake.services import OPEN_STATUSES, citizen_channel
 
 BATCH = 5000
+PARALLEL = 2
 KIND_WORDS = {DeadlineKind.FIRST_RESPONSE: "first response", DeadlineKind.RESOLUTION: "resolution",
               DeadlineKind.TRANSFER: "take-up or transfer"}
 
 
-def run(factory: sessionmaker[Session], *, now: datetime, batch: int = BATCH) -> int:
-    """One sweep: warnings, then escalations, batch by batch; returns how many deadlines escalated."""
+def run(factory: sessionmaker[Session], *, now: datetime, batch: int = BATCH, workers: int | None = None) -> int:
+    """One sweep: warnings, then escalations, batch by batch; returns how many deadlines escalated.
+
+    On PostgreSQL `workers` connections (default 2) climb at once, each taking deadlines the others have
+    not locked: most of a batch's time is the database writing, which one connection does on one core.
+    SQLite has one writer, so it gets one worker.
+    """
     while True:
         with transaction(factory) as session:
             if warn_batch(session, now=now, limit=batch) < batch:
                 break
+    bind = factory.kw.get("bind")  # one connection (a test's outer transaction) cannot be shared by threads
+    parallel = isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+    count = workers or (PARALLEL if parallel else 1)
+    if count == 1:
+        return _climb(factory, now=now, batch=batch)
+    with ThreadPoolExecutor(count) as pool:
+        return sum(pool.map(lambda _: _climb(factory, now=now, batch=batch), range(count)))
+
+
+def _climb(factory: sessionmaker[Session], *, now: datetime, batch: int) -> int:
     done = 0
     while True:
         with transaction(factory) as session:
@@ -118,7 +137,8 @@ def escalate_batch(session: Session, *, now: datetime, limit: int) -> tuple[int,
                Grievance.language, Citizen.id, Citizen.phone, Citizen.telegram_chat_id,
                Citizen.opted_out_at.is_not(None), Citizen.language)
         .join(Grievance, Grievance.id == Deadline.grievance_id).outerjoin(Citizen, Citizen.id == Grievance.citizen_id)
-        .where(Deadline.next_at <= now).order_by(Deadline.next_at).limit(limit))]
+        .where(Deadline.next_at <= now).order_by(Deadline.next_at).limit(limit)
+        .with_for_update(of=Deadline, skip_locked=True))]  # PostgreSQL: parallel sweepers take other rows
     if not rows:
         return 0, 0
     clocks = Clocks.current(session)
@@ -126,79 +146,66 @@ def escalate_batch(session: Session, *, now: datetime, limit: int) -> tuple[int,
         if row.stale():
             sync(session, grievance=session.get(Grievance, row.grievance_id), now=now, clocks=clocks)
     session.flush()
-    live = [row for row in rows if not row.stale()]
-    plans: dict[tuple[int, int, datetime | None], list[_Due]] = defaultdict(list)
-    responsible: dict[int, int] = {}
-    following_cache: dict[tuple[int, float, Basis], datetime] = {}
-    exhausted = []
-    for row in live:
-        ladder = clocks.ladder(row.deadline_office or row.office_id,
-                               integrity=row.confidentiality is Confidentiality.INTEGRITY)
+    plan = _Plan(clocks, now)
+    return claims.write(session, [plan.claim(row) for row in rows if not row.stale()], now=now), len(rows)
+
+
+class _Plan:
+    """Each passed deadline's next rung, worked out in Python with what is shared between rows cached."""
+
+    def __init__(self, clocks: Clocks, now: datetime) -> None:
+        self.clocks, self.now = clocks, now
+        self._following: dict[tuple[int, float, Basis], datetime] = {}
+        self._texts: dict[tuple[str | None, int, bool], tuple[str, str]] = {}
+
+    def claim(self, row: _Due) -> dict[str, Any]:
+        ladder = self.clocks.ladder(row.deadline_office or row.office_id,
+                                    integrity=row.confidentiality is Confidentiality.INTEGRITY)
+        claim = {"deadline_id": row.deadline_id, "grievance_id": row.grievance_id, "seen": row.level,
+                 "level": row.level, "following": None, "escalates": False, "office_id": None, "moves": False,
+                 "answers": row.answers, "escalation_data": None, "event_data": None, "staff_recipient": None,
+                 "staff_body": None, "citizen_id": row.citizen_id, "citizen_channel": None,
+                 "citizen_recipient": None, "citizen_body": None}
         level = row.level + 1
         if not ladder or level > len(ladder):
-            exhausted.append(row.deadline_id)
-            continue
-        office = ladder[level - 1]
-        responsible[row.deadline_id] = office
-        following = None
-        if level < len(ladder):
-            key = (office, row.escalation_hours, row.basis)
-            if key not in following_cache:
-                following_cache[key] = clocks.add(now, row.escalation_hours, office_id=office, basis=row.basis)
-            following = following_cache[key]
-        plans[(row.level, level, following)].append(row)
-    if exhausted:  # the top has had its time: the figures show the rest
-        session.execute(update(Deadline).where(Deadline.id.in_(exhausted), Deadline.next_at <= now)
-                        .values(next_at=None).execution_options(synchronize_session=False))
-    claimed: list[tuple[_Due, int, datetime | None]] = []
-    for (seen, level, following), group in plans.items():
-        ids = set(session.execute(
-            update(Deadline).where(Deadline.id.in_([row.deadline_id for row in group]), Deadline.level == seen,
-                                   Deadline.next_at <= now)
-            .values(level=level, next_at=following, warn_at=None).returning(Deadline.id)
-            .execution_options(synchronize_session=False)).scalars())
-        claimed += [(row, level, following) for row in group if row.deadline_id in ids]
-    if claimed:
-        _record(session, claimed, responsible, clocks, now)
-    return len(claimed), len(rows)
-
-
-def _record(session: Session, claimed: list[tuple[_Due, int, datetime | None]], responsible: dict[int, int],
-            clocks: Clocks, now: datetime) -> None:
-    """The escalations, their public events, the change of responsible office, and the notifications."""
-    escalations, events, messages = [], [], []
-    moved: dict[int, list[int]] = defaultdict(list)
-    for row, level, following in claimed:
-        office = clocks.offices[responsible[row.deadline_id]]
-        escalations.append({"deadline_id": row.deadline_id, "grievance_id": row.grievance_id, "level": level,
-                            "at": now, "answers_due_at": row.answers, "office_id": office.id,
-                            "requested_by_citizen": False, "data": {"kind": row.kind.value}})
-        events.append({"grievance_id": row.grievance_id, "kind": EventKind.ESCALATED, "at": now,
-                       "actor_type": ActorType.SYSTEM, "actor_id": None, "actor_role": None,
-                       "actor_name": "OpenRedress", "office_id": office.id, "from_status": None, "to_status": None,
-                       "note": None, "public": True,
-                       "data": {"level": level, "deadline": row.kind.value, "due_at": row.answers.isoformat(),
-                                "office": office.code, "next_at": following.isoformat() if following else None}})
-        if level >= 2 and _climbs(clocks, row.office_id, office.id):
-            moved[office.id].append(row.grievance_id)  # the parent office is now responsible, and sees it
-        messages.append(_outbox(OutboxChannel.STAFF, office.code,
-                                f"{row.tracking_number}: the {KIND_WORDS[row.kind]} deadline passed; escalated to "
-                                f"{office.name} (level {level}).", "escalation", row.grievance_id, None, now))
+            return claim  # the top has had its time: the clock stops, the figures show the rest
+        office = self.clocks.offices[ladder[level - 1]]
+        following = self._next(office.id, row) if level < len(ladder) else None
+        claim |= {"level": level, "following": following, "escalates": True, "office_id": office.id,
+                  "moves": level >= 2 and _climbs(self.clocks, row.office_id, office.id),
+                  "escalation_data": {"kind": row.kind.value},
+                  "event_data": {"level": level, "deadline": row.kind.value, "due_at": row.answers.isoformat(),
+                                 "office": office.code, "next_at": following.isoformat() if following else None},
+                  "staff_recipient": office.code,
+                  "staff_body": f"{row.tracking_number}: the {KIND_WORDS[row.kind]} deadline passed; escalated to "
+                                f"{office.name} (level {level})."}
         citizen = citizen_channel(phone=row.phone, telegram_chat_id=row.telegram_chat_id, opted_out=row.opted_out,
                                   channel=row.channel)
         if citizen is not None:
-            language = row.citizen_language or row.grievance_language
-            body = (say(language, "{tracking}: no answer in time, so the head of {office} was alerted.",
-                        tracking=row.tracking_number, office=office.name) if level == 1 else
-                    say(language, "{tracking}: no answer in time, so your complaint was escalated to {office}.",
-                        tracking=row.tracking_number, office=office.name))
-            messages.append(_outbox(citizen[0], citizen[1], body, "escalated", row.grievance_id, row.citizen_id, now))
-    bulk_insert(session, Escalation.__table__, escalations)
-    bulk_insert(session, GrievanceEvent.__table__, events)
-    bulk_insert(session, OutboxMessage.__table__, messages)
-    for office_id, grievance_ids in moved.items():  # a level-1 alert changes nothing on the grievance itself
-        session.execute(update(Grievance).where(Grievance.id.in_(grievance_ids))
-                        .values(office_id=office_id, updated_at=now).execution_options(synchronize_session=False))
+            before, after = self._citizen_text(row.citizen_language or row.grievance_language, office, level)
+            claim |= {"citizen_channel": citizen[0].value, "citizen_recipient": citizen[1],
+                      "citizen_body": before + row.tracking_number + after}
+        return claim
+
+    def _next(self, office_id: int, row: _Due) -> datetime:
+        key = (office_id, row.escalation_hours, row.basis)
+        if key not in self._following:
+            self._following[key] = self.clocks.add(self.now, row.escalation_hours, office_id=office_id,
+                                                   basis=row.basis)
+        return self._following[key]
+
+    def _citizen_text(self, language: str | None, office: OfficeInfo, level: int) -> tuple[str, str]:
+        """The notice around the tracking number, rendered once per language, office and kind of step."""
+        key = (language, office.id, level == 1)
+        if key not in self._texts:
+            marker = "\x00"
+            text = gsm_safe(say(language, "{tracking}: no answer in time, so the head of {office} was alerted.",
+                                tracking=marker, office=office.name) if level == 1 else
+                            say(language, "{tracking}: no answer in time, so your complaint was escalated to "
+                                "{office}.", tracking=marker, office=office.name))
+            before, _, after = text.partition(marker)
+            self._texts[key] = (before, after)
+        return self._texts[key]
 
 
 def _climbs(clocks: Clocks, current: int | None, to: int) -> bool:

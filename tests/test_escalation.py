@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -167,6 +168,30 @@ def test_four_concurrent_sweeper_processes_escalate_each_level_once(new_database
             notices = session.scalar(select(func.count()).select_from(OutboxMessage)
                                      .where(OutboxMessage.purpose == "escalation"))
             assert notices == 60
+    finally:
+        engine.dispose()
+
+
+def test_parallel_workers_in_one_sweep_escalate_each_deadline_once(new_database_url):
+    """Several connections of one sweep, in small batches, over the same due deadlines."""
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        factory = make_sessionmaker(engine)
+        from app.demo import DIRECTORY
+
+        with transaction(factory) as session:
+            load_file(session, path=DIRECTORY, now=START)
+            for i in range(40):
+                builders.grievance(session, now=START, phone=f"+97798120007{i:02d}", commit=False)
+        assert sweep.run(factory, now=TUESDAY_15_45_NPT, batch=7, workers=3) == 80
+        assert sweep.run(factory, now=TUESDAY_15_45_NPT, batch=7, workers=3) == 0
+        with factory() as session:
+            per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
+                                        .group_by(Escalation.deadline_id, Escalation.level)).all()
+            assert len(per_level) == 80 and all(count == 1 for _, _, count in per_level)
+            notices = session.scalars(select(OutboxMessage.grievance_id).where(OutboxMessage.purpose == "escalated"))
+            assert sorted(Counter(notices).values()) == [2] * 40  # first response and take-up, one notice each
     finally:
         engine.dispose()
 

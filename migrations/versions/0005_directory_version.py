@@ -1,4 +1,4 @@
-"""The directory's version token (each process caches the directory until it changes); SLA warning share
+"""The directory's version token (each process caches the directory until it changes); SLA warning share; partial indexes of deadlines' and messages' set timestamps
 
 Revision ID: 0005
 Revises: 0004
@@ -27,7 +27,24 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('warn_fraction', sa.Float(), nullable=False, server_default='0.2'))
 
 
+    _index('deadlines', 'ix_deadlines_next_at', ['next_at'], partial=True)
+    _index('deadlines', 'ix_deadlines_warn_at', ['warn_at'], partial=True)
+    _index('outbox', 'ix_outbox_recipient_sent', ['recipient', 'sent_at'], partial=True)
+    _index('outbox', 'ix_outbox_provider_id', ['provider_id'], partial=True)
+
+
+def _index(table: str, name: str, columns: list[str], *, partial: bool) -> None:
+    """Rebuild an index, of only the rows where its last column is set (partial) or of all rows."""
+    op.drop_index(name, table_name=table)
+    where = sa.text(f'{columns[-1]} IS NOT NULL') if partial else None
+    op.create_index(name, table, columns, postgresql_where=where, sqlite_where=where)
+
+
 def downgrade() -> None:
+    _index('outbox', 'ix_outbox_provider_id', ['provider_id'], partial=False)
+    _index('outbox', 'ix_outbox_recipient_sent', ['recipient', 'sent_at'], partial=False)
+    _index('deadlines', 'ix_deadlines_warn_at', ['warn_at'], partial=False)
+    _index('deadlines', 'ix_deadlines_next_at', ['next_at'], partial=False)
     with op.batch_alter_table('sla_policies', schema=None) as batch_op:
         batch_op.drop_column('warn_fraction')
     op.drop_table('directory_version')
