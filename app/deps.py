@@ -1,17 +1,14 @@
-"""Request dependencies: one transaction per request, the clock, and who is calling."""
+"""Request dependencies of the JSON API: the routing model and policy, and who is calling (an API key)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from core.errors import DomainError
-from core.settings import Settings
+from core.web import SessionDep
 from intake import queries
 from intake.access import Scope, scope_for
 from intake.accounts import hash_api_key
@@ -24,25 +21,6 @@ from routing.services import Policy
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"
-
-
-def _session(request: Request) -> Iterator[Session]:
-    """The request's one transaction: committed when the endpoint returns, before the response leaves."""
-    with request.app.state.session_factory() as session, session.begin():
-        yield session
-
-
-def _now(request: Request) -> datetime:
-    return request.app.state.clock()
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SessionDep = Annotated[Session, Depends(_session, scope="function")]
-NowDep = Annotated[datetime, Depends(_now)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 def _model(request: Request, session: SessionDep) -> ActiveModel | None:

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from app.deps import ModelDep, NowDep, PolicyDep, SessionDep, SettingsDep
+from app.deps import ModelDep, PolicyDep
 from channels.sms import conversation
 from core.outbox import OutboxMessage
+from core.web import NowDep, SessionDep, SettingsDep
 from intake.normalise import phone_e164
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")

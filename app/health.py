@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.deps import SessionDep
+from core.web import SessionDep
 
 router = APIRouter(tags=["health"])
 

@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
-from app.deps import ModelDep, NowDep, PolicyDep, SessionDep, SettingsDep
+from app.deps import ModelDep, PolicyDep
 from channels.sms import conversation
 from channels.sms.twilio import EMPTY_TWIML, record_status, signature_valid, signed_url
 from core.errors import DomainError, InvalidInput
 from core.settings import Environment, Settings, SmsProvider
+from core.web import NowDep, SessionDep, SettingsDep
 from intake.normalise import phone_e164
 
 log = logging.getLogger(__name__)

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     retrain_interval_hours: float = Field(default=24.0, gt=0)
     escalation_interval_seconds: float = Field(default=60.0, gt=0)
     kpi_min_count: int = Field(default=5, ge=1)  # below this many grievances, no figure is published
+    staff_idle_minutes: float = Field(default=30.0, gt=0)  # a staff session unused this long ends
+    staff_session_hours: float = Field(default=12.0, gt=0)  # and none lasts longer than this
+    login_max_failures: int = Field(default=5, ge=1)  # failed sign-ins in a row before the lockout
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
 
     @field_validator("languages", mode="before")
     @classmethod

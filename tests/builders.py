@@ -37,3 +37,20 @@ def grievance(session: Session, *, now: datetime, text: str = "No water in our s
     else:
         session.flush()
     return result.grievance
+
+
+STAFF_PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
+
+
+def staff(session: Session, *, username: str, role: Role = Role.OFFICER, office: str = "RV-N-WATER",
+          now: datetime, active: bool = True) -> str:
+    """A staff account with STAFF_PASSWORD, committed; returns its username."""
+    from intake.accounts import hash_password, upsert_staff
+
+    found = office_by_code(session, office)
+    assert found is not None, office
+    user = upsert_staff(session, username=username, display_name=username.title(), role=role, office=found,
+                        password_hash=hash_password(STAFF_PASSWORD), now=now)
+    user.active = active
+    session.commit()
+    return username

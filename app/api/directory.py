@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.schemas import CategoryList, CategoryOut, OfficeList, OfficeOut
-from app.deps import SessionDep
+from core.web import SessionDep
 from intake import queries
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])

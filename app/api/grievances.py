@@ -10,9 +10,10 @@ from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
 
 from app.api.schemas import ActionIn, GrievanceOut, GrievancePage, LinkOut
-from app.deps import ModelDep, NowDep, PolicyDep, Principal, PrincipalDep, SessionDep, SettingsDep
+from app.deps import ModelDep, PolicyDep, Principal, PrincipalDep
 from channels.accept import accept
 from core.errors import InvalidInput, PermissionDenied
+from core.web import NowDep, SessionDep, SettingsDep
 from escalation.queries import current_deadlines
 from escalation.services import sync
 from intake import queries, services

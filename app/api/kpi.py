@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from app.deps import PrincipalDep
 from core.errors import InvalidInput
+from core.web import NowDep, SessionDep, SettingsDep
 from escalation.queries import silence
 
 router = APIRouter(prefix="/api/v1/kpi", tags=["kpi"])

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ModelDep, NowDep, Principal, PrincipalDep, SessionDep
+from app.deps import ModelDep, Principal, PrincipalDep
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.web import NowDep, SessionDep
 from intake import queries as intake_queries
 from intake.models import Category, Role
 from routing import queries, registry, rules

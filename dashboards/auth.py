@@ -1,0 +1,107 @@
+"""Staff sign-in: password check with a lockout, server-side sessions with idle and absolute timeouts.
+
+Every refusal looks the same — a wrong password, an unknown username, a locked or disabled account —
+and takes the same time (an unknown username is checked against a dummy hash), so the sign-in page
+tells an attacker nothing about which accounts exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.settings import Settings
+from dashboards.models import LoginThrottle, StaffSession
+from intake.accounts import hash_password, password_matches
+from intake.models import StaffUser
+
+_DUMMY_HASH = hash_password("not-a-password-of-anyone")
+TOUCH_EVERY = timedelta(minutes=1)  # a busy page does not write the session on every request
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    idle: timedelta
+    absolute: timedelta
+    max_failures: int
+    lockout: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timeouts:
+        return cls(idle=timedelta(minutes=settings.staff_idle_minutes),
+                   absolute=timedelta(hours=settings.staff_session_hours),
+                   max_failures=settings.login_max_failures,
+                   lockout=timedelta(minutes=settings.login_lockout_minutes))
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # for the cookie; only its hash is stored
+    session: StaffSession
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(session: Session, *, username: str, password: str, now: datetime, timeouts: Timeouts) -> SignedIn | None:
+    """A new session for the right password of an active, unlocked account; None for every other case."""
+    name = username.strip().lower()[:200]
+    key = token_hash(name)
+    throttle = session.get(LoginThrottle, key)
+    user = session.scalar(select(StaffUser).where(StaffUser.username == name)) if name else None
+    matches = password_matches(password[:1024], user.password_hash if user and user.password_hash else _DUMMY_HASH)
+    locked = throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
+    if locked:
+        return None  # not even the right password gets in until the lockout ends
+    if not (matches and user is not None and user.active):
+        _failed(session, throttle, key=key, now=now, timeouts=timeouts)
+        return None
+    if throttle is not None:
+        session.delete(throttle)
+    token = secrets.token_urlsafe(32)
+    staff_session = StaffSession(id=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+                                 created_at=now, last_seen_at=now, expires_at=now + timeouts.absolute)
+    session.add(staff_session)
+    session.flush()
+    return SignedIn(token=token, session=staff_session)
+
+
+def _failed(session: Session, throttle: LoginThrottle | None, *, key: str, now: datetime, timeouts: Timeouts) -> None:
+    """Count the failure; the last allowed one locks the username for a while."""
+    if throttle is None:
+        throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
+        session.add(throttle)
+    if throttle.window_started_at + timeouts.lockout < now or throttle.locked_until is not None:
+        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None  # an old run
+    throttle.failures += 1
+    if throttle.failures >= timeouts.max_failures:
+        throttle.locked_until = now + timeouts.lockout
+
+
+def current(session: Session, *, token: str | None, now: datetime, timeouts: Timeouts) -> StaffSession | None:
+    """The live session of this cookie, kept alive by this request; None once idle, expired or ended."""
+    if not token or len(token) > 100:
+        return None
+    found = session.get(StaffSession, token_hash(token))
+    if found is None or found.ended_at is not None or not found.user.active:
+        return None
+    if now >= found.expires_at or now - found.last_seen_at >= timeouts.idle:
+        found.ended_at = found.ended_at or now
+        return None
+    if now - found.last_seen_at >= TOUCH_EVERY:
+        found.last_seen_at = now
+    return found
+
+
+def sign_out(staff_session: StaffSession, *, now: datetime) -> None:
+    staff_session.ended_at = now
+
+
+def csrf_matches(staff_session: StaffSession, submitted: str | None) -> bool:
+    return submitted is not None and secrets.compare_digest(staff_session.csrf_token, submitted)

@@ -1,0 +1,110 @@
+"""Staff pages: sign-in and sign-out, and the office inbox."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from core.web import NowDep, SessionDep, SettingsDep
+from dashboards import auth, queries
+from dashboards.signin import LOGIN_COOKIE, SESSION_COOKIE, FormDep, Staff, StaffDep, safe_next
+from escalation.models import DeadlineKind
+from intake.models import Status
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/staff", include_in_schema=False)
+static = StaticFiles(directory=HERE / "static")
+STATUS_WORDS = {Status.RECEIVED: "Received", Status.TRIAGE: "Triage", Status.ASSIGNED: "Assigned",
+                Status.IN_PROGRESS: "In progress", Status.AWAITING_CITIZEN: "Waiting for the citizen",
+                Status.RESOLVED: "Resolved", Status.CLOSED: "Closed"}
+STATUS_CHOICES = [("open", "Open"), ("all", "All"), *((s.value, w) for s, w in STATUS_WORDS.items())]
+KIND_WORDS = {DeadlineKind.FIRST_RESPONSE: "first response", DeadlineKind.RESOLUTION: "resolution",
+              DeadlineKind.TRANSFER: "take up or transfer", None: ""}
+REFUSED = "Wrong username or password, or too many attempts. Try again later or ask your administrator."
+
+
+@router.get("", include_in_schema=False)
+def home() -> Response:
+    return RedirectResponse("/staff/inbox", status_code=303)
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, status: str = "open",
+          category: str = "", office: str = "", q: str = "", overdue: bool = False, page: int = 1) -> Response:
+    filters = queries.InboxFilters(status=status[:24], category=category[:32], office=office[:32], q=q[:100],
+                                   overdue=overdue, page=min(max(page, 1), 10_000))
+    rows, total = queries.inbox(session, scope=staff.scope, now=now, filters=filters)
+    zone = ZoneInfo(staff.timezone)
+
+    def page_url(number: int) -> str:
+        return "/staff/inbox?" + urlencode({**{k: v for k, v in asdict(filters).items() if v}, "page": number})
+
+    return _page(request, "inbox.html", staff, {
+        "rows": rows, "total": total, "filters": filters, "default_filters": queries.InboxFilters(), "now": now,
+        "page_size": queries.PAGE, "page_url": page_url, "categories": queries.categories(session),
+        "offices": queries.offices(session, staff.scope), "statuses": STATUS_CHOICES, "status_words": STATUS_WORDS,
+        "kind_words": KIND_WORDS, "local": lambda at: at.astimezone(zone).strftime("%a %d %b %H:%M")})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, settings: SettingsDep, next: str | None = None) -> Response:  # noqa: A002
+    token = secrets.token_urlsafe(32)
+    response = _login(request, settings, token=token, next_=safe_next(next))
+    _cookie(response, LOGIN_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, session: SessionDep, now: NowDep, settings: SettingsDep,
+          username: Annotated[str, Form(max_length=200)] = "", password: Annotated[str, Form(max_length=1024)] = "",
+          csrf_token: Annotated[str, Form(max_length=100)] = "", next: Annotated[str, Form(max_length=500)] = "",  # noqa: A002
+          ) -> Response:
+    expected = request.cookies.get(LOGIN_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        raise HTTPException(403, "the sign-in form has expired; reload the page")
+    signed_in = auth.sign_in(session, username=username, password=password, now=now,
+                             timeouts=auth.Timeouts.from_settings(settings))
+    if signed_in is None:
+        response = _login(request, settings, token=expected, next_=safe_next(next), message=REFUSED,
+                          username=username[:64], status=401)
+        return response  # returned, not raised: the failed attempt must be counted (committed)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    _cookie(response, SESSION_COOKIE, signed_in.token, max_age=int(settings.staff_session_hours * 3600))
+    response.delete_cookie(LOGIN_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/logout")
+def logout(staff: StaffDep, _form: FormDep, now: NowDep) -> Response:
+    auth.sign_out(staff.session, now=now)
+    response = RedirectResponse("/staff/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    return response
+
+
+def _page(request: Request, name: str, staff: Staff, context: dict[str, object], status: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, {"staff": staff, "csrf_token": staff.csrf_token, **context},
+                                      status_code=status)
+
+
+def _login(request: Request, settings: SettingsDep, *, token: str, next_: str, message: str | None = None,
+           username: str = "", status: int = 200) -> Response:
+    return templates.TemplateResponse(request, "login.html", {
+        "login_token": token, "next": next_, "message": message, "username": username, "staff": None,
+        "max_failures": settings.login_max_failures, "lockout_minutes": f"{settings.login_lockout_minutes:g}",
+        "idle_minutes": f"{settings.staff_idle_minutes:g}"}, status_code=status)
+
+
+def _cookie(response: Response, name: str, value: str, *, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
+                        samesite="strict" if name == LOGIN_COOKIE else "lax")
