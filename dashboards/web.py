@@ -12,24 +12,14 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from core.web import NowDep, SessionDep, SettingsDep
 from dashboards import auth, queries
-from dashboards.signin import LOGIN_COOKIE, SESSION_COOKIE, FormDep, Staff, StaffDep, safe_next
-from escalation.models import DeadlineKind
-from intake.models import Status
+from dashboards.pages import KIND_WORDS, STATUS_CHOICES, STATUS_WORDS, render, templates
+from dashboards.signin import LOGIN_COOKIE, SESSION_COOKIE, FormDep, StaffDep, safe_next
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/staff", include_in_schema=False)
-static = StaticFiles(directory=HERE / "static")
-STATUS_WORDS = {Status.RECEIVED: "Received", Status.TRIAGE: "Triage", Status.ASSIGNED: "Assigned",
-                Status.IN_PROGRESS: "In progress", Status.AWAITING_CITIZEN: "Waiting for the citizen",
-                Status.RESOLVED: "Resolved", Status.CLOSED: "Closed"}
-STATUS_CHOICES = [("open", "Open"), ("all", "All"), *((s.value, w) for s, w in STATUS_WORDS.items())]
-KIND_WORDS = {DeadlineKind.FIRST_RESPONSE: "first response", DeadlineKind.RESOLUTION: "resolution",
-              DeadlineKind.TRANSFER: "take up or transfer", None: ""}
+static = StaticFiles(directory=Path(__file__).parent / "static")
 REFUSED = "Wrong username or password, or too many attempts. Try again later or ask your administrator."
 
 
@@ -44,13 +34,15 @@ def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, s
     filters = queries.InboxFilters(status=status[:24], category=category[:32], office=office[:32], q=q[:100],
                                    overdue=overdue, page=min(max(page, 1), 10_000))
     rows, total = queries.inbox(session, scope=staff.scope, now=now, filters=filters)
+    done = "The grievance moved to an office whose work you do not see." if request.query_params.get("done") else None
     zone = ZoneInfo(staff.timezone)
 
     def page_url(number: int) -> str:
         return "/staff/inbox?" + urlencode({**{k: v for k, v in asdict(filters).items() if v}, "page": number})
 
-    return _page(request, "inbox.html", staff, {
-        "rows": rows, "total": total, "filters": filters, "default_filters": queries.InboxFilters(), "now": now,
+    return render(request, "inbox.html", staff, {
+        "rows": rows, "total": total, "notice": done, "filters": filters, "now": now,
+        "default_filters": queries.InboxFilters(),
         "page_size": queries.PAGE, "page_url": page_url, "categories": queries.categories(session),
         "offices": queries.offices(session, staff.scope), "statuses": STATUS_CHOICES, "status_words": STATUS_WORDS,
         "kind_words": KIND_WORDS, "local": lambda at: at.astimezone(zone).strftime("%a %d %b %H:%M")})
@@ -90,11 +82,6 @@ def logout(staff: StaffDep, _form: FormDep, now: NowDep) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response
-
-
-def _page(request: Request, name: str, staff: Staff, context: dict[str, object], status: int = 200) -> Response:
-    return templates.TemplateResponse(request, name, {"staff": staff, "csrf_token": staff.csrf_token, **context},
-                                      status_code=status)
 
 
 def _login(request: Request, settings: SettingsDep, *, token: str, next_: str, message: str | None = None,

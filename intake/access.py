@@ -13,8 +13,15 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from intake.models import Confidentiality, Grievance, Office, Role
+from intake.normalise import mask_phone
 
 SUBTREE_ROLES = frozenset({Role.OFFICE_HEAD, Role.MANAGER, Role.OVERSIGHT})
+PHONE_ROLES = frozenset({Role.OPERATOR, Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.ADMIN})  # who calls back
+
+
+def phone_for(role: Role, phone: str | None) -> str | None:
+    """The citizen's number for roles that call citizens back; masked for the rest (managers read figures)."""
+    return phone if role in PHONE_ROLES else mask_phone(phone)
 
 
 @dataclass(frozen=True)

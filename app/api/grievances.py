@@ -12,39 +12,16 @@ from sqlalchemy.orm import Session
 from app.api.schemas import ActionIn, GrievanceOut, GrievancePage, LinkOut
 from app.deps import ModelDep, PolicyDep, Principal, PrincipalDep
 from channels.accept import accept
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import InvalidInput
 from core.web import NowDep, SessionDep, SettingsDep
+from dashboards import actions
 from escalation.queries import current_deadlines
-from escalation.services import sync
-from intake import queries, services
-from intake.models import Grievance, Role, Status
+from intake import queries
+from intake.models import Grievance, Status
 from intake.schemas import GrievanceDraft
 from routing import related
-from routing.services import transfer
 
 router = APIRouter(prefix="/api/v1/grievances", tags=["grievances"])
-
-OFFICE_ROLES = frozenset({Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.MANAGER, Role.ADMIN})
-ACTION_ROLES: dict[str, frozenset[Role]] = {
-    "acknowledge": OFFICE_ROLES,
-    "respond": OFFICE_ROLES,
-    "request_info": OFFICE_ROLES,
-    "resolve": OFFICE_ROLES,
-    "reopen": OFFICE_ROLES,
-    "close": OFFICE_ROLES,
-    "transfer": OFFICE_ROLES | {Role.OPERATOR},
-    "note": OFFICE_ROLES | {Role.OPERATOR},
-}
-SERVICE_ACTIONS = {
-    "acknowledge": services.acknowledge,
-    "respond": services.respond,
-    "request_info": services.request_info,
-    "note": services.add_note,
-    "resolve": services.resolve,
-    "reopen": services.reopen,
-    "close": services.close,
-}
-
 
 @router.post("", status_code=201, response_model=GrievanceOut)
 def create(body: GrievanceDraft, response: Response, session: SessionDep, principal: PrincipalDep, now: NowDep,
@@ -103,26 +80,9 @@ def act(tracking_number: str, body: ActionIn, session: SessionDep, principal: Pr
         now: NowDep, policy: PolicyDep) -> GrievanceOut:
     """Act on a grievance: acknowledge, respond, note, request_info, transfer (with office), resolve, reopen, close."""
     grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
-    if principal.role not in ACTION_ROLES[body.action]:
-        raise PermissionDenied(f"the {principal.role.value} role may not {body.action.replace('_', ' ')}")
-    if body.action == "transfer":
-        if not body.office:
-            raise InvalidInput("transfer needs the code of the receiving office in 'office'", field="office")
-        to_office = queries.office_by_code(session, body.office)
-        if to_office is None:
-            raise InvalidInput(f"unknown office {body.office!r}; GET /api/v1/offices lists them", field="office")
-        category = None
-        if body.category:
-            category = queries.category_by_code(session, body.category)
-            if category is None:
-                raise InvalidInput(f"unknown category {body.category!r}; GET /api/v1/categories lists them",
-                                   field="category")
-        transfer(session, grievance=grievance, to_office=to_office, actor=principal.actor, now=now, note=body.note,
-                 category=category, policy=policy)
-    else:
-        SERVICE_ACTIONS[body.action](session, grievance=grievance, actor=principal.actor, now=now, note=body.note)
-    sync(session, grievance=grievance, now=now)
-    session.flush()
+    actions.act(session, grievance=grievance, action=body.action, actor=principal.actor, scope=principal.scope,
+                now=now, policy=policy, note=body.note, office=body.office, category=body.category,
+                duplicate_of=body.duplicate_of)
     if not principal.scope.allows(grievance):  # e.g. passed to the integrity unit: the sender no longer sees it
         return GrievanceOut.of(grievance, role=principal.role, with_events=False, deadlines=[]).redacted()
     return GrievanceOut.of(grievance, role=principal.role, with_events=True, deadlines=_deadlines(session, grievance),

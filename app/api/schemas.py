@@ -7,20 +7,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intake.access import phone_for
 from intake.models import ActorType, Confidentiality, EventKind, Grievance, GrievanceEvent, Office, Role
-from intake.normalise import mask_phone
-
-PHONE_ROLES = frozenset({Role.OPERATOR, Role.OFFICER, Role.OFFICE_HEAD, Role.OVERSIGHT, Role.ADMIN})
 
 
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["acknowledge", "respond", "note", "request_info", "transfer", "resolve", "reopen", "close"]
+    action: Literal["acknowledge", "respond", "note", "request_info", "transfer", "resolve", "reopen", "close",
+                    "duplicate"]
     note: str | None = Field(default=None, max_length=10_000)
     office: str | None = Field(default=None, max_length=64, description="Office code, for transfer")
     category: str | None = Field(default=None, max_length=64,
                                  description="Category code, for transfer: the correct category (it teaches the model)")
+    duplicate_of: str | None = Field(default=None, max_length=32,
+                                     description="Tracking number, for duplicate: the grievance this one repeats")
 
 
 class Ref(BaseModel):
@@ -217,8 +218,7 @@ def _citizen(grievance: Grievance, role: Role) -> CitizenOut | None:
     citizen = grievance.citizen
     if citizen is None or grievance.confidentiality == Confidentiality.ANONYMOUS:
         return None
-    phone = citizen.phone if role in PHONE_ROLES else mask_phone(citizen.phone)
-    return CitizenOut(name=citizen.name, phone=phone, language=citizen.language)
+    return CitizenOut(name=citizen.name, phone=phone_for(role, citizen.phone), language=citizen.language)
 
 
 def _hours(start: datetime, end: datetime | None) -> float | None:
