@@ -27,13 +27,17 @@ def rules(session: Session) -> Sequence[RoutingRule]:
                                                         RoutingRule.id)).all()
 
 
-def transfer_latency(session: Session, *, since: datetime | None = None) -> list[TransferLatency]:
-    """Per office: how many grievances it passed on, and how long it held them first (slowest median first)."""
+def transfer_latency(session: Session, *, since: datetime | None = None,
+                     office_ids: frozenset[int] | None = None) -> list[TransferLatency]:
+    """Per office (of `office_ids`, None: all): how many grievances it passed on, and how long it held them
+    first (slowest median first)."""
     query = (select(Office.code, RoutingCorrection.held_seconds)
              .join(Office, Office.id == RoutingCorrection.from_office_id)
              .where(RoutingCorrection.kind == CorrectionKind.TRANSFER, RoutingCorrection.held_seconds.is_not(None)))
     if since is not None:
         query = query.where(RoutingCorrection.at >= since)
+    if office_ids is not None:
+        query = query.where(RoutingCorrection.from_office_id.in_(sorted(office_ids)))
     held: dict[str, list[float]] = {}
     for code, seconds in session.execute(query):
         held.setdefault(code, []).append(seconds / 3600)

@@ -145,11 +145,12 @@ def list_models(session: SessionDep, principal: PrincipalDep) -> ModelsOut:
 @router.get("/transfer-latency", response_model=list[LatencyOut])
 def transfer_latency(session: SessionDep, principal: PrincipalDep,
                      since: Annotated[datetime | None, Query()] = None) -> list[LatencyOut]:
-    """Per office: grievances passed on and hours held before passing them (slowest first)."""
+    """Per office the caller may see: grievances passed on and hours held before passing them (slowest first)."""
     _require(principal, READERS)
     if since is not None and since.tzinfo is None:
         raise InvalidInput("since needs a timezone, e.g. 2026-11-01T00:00:00Z", field="since")
-    return [LatencyOut(**row.__dict__) for row in queries.transfer_latency(session, since=since)]
+    return [LatencyOut(**row.__dict__) for row in queries.transfer_latency(session, since=since,
+                                                                                 office_ids=principal.scope.office_ids)]
 
 
 @router.get("/thresholds", response_model=list[ThresholdOut])

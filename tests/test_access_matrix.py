@@ -1,0 +1,162 @@
+"""Every route × every role: what one office may not see answers 404 and appears in no list or figure.
+
+The table below gives each route of the app an access rule. A route missing from it fails the first
+test, so a new page or endpoint cannot ship without someone deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from intake.actors import SYSTEM
+from intake.models import GrievanceEvent, Role
+from intake.queries import office_by_code
+from routing.services import Policy, transfer
+from tests import builders
+from tests.conftest import START
+from tests.test_staff_signin import sign_in
+
+GRIEVANCE_PARAM = re.compile(r"\{(tracking_number|number)\}")
+# method, path → rule
+ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/openapi.json"): "public", ("GET", "/docs"): "public", ("GET", "/docs/oauth2-redirect"): "public",
+    ("GET", "/redoc"): "public", ("GET", "/healthz"): "public", ("GET", "/readyz"): "public",
+    ("GET", "/api/v1/offices"): "public", ("GET", "/api/v1/categories"): "public",
+    ("POST", "/api/v1/grievances"): "api-create",
+    ("GET", "/api/v1/grievances/{tracking_number}"): "api-grievance",
+    ("GET", "/api/v1/grievances"): "api-list",
+    ("POST", "/api/v1/grievances/{tracking_number}/actions"): "api-grievance-action",
+    ("GET", "/api/v1/routing/rules"): "api-config", ("POST", "/api/v1/routing/rules"): "api-config",
+    ("DELETE", "/api/v1/routing/rules/{rule_id}"): "api-config", ("GET", "/api/v1/routing/models"): "api-config",
+    ("GET", "/api/v1/routing/thresholds"): "api-config", ("PUT", "/api/v1/routing/thresholds/{category}"): "api-config",
+    ("GET", "/api/v1/routing/transfer-latency"): "api-figures", ("GET", "/api/v1/kpi/silence"): "api-figures",
+    ("POST", "/webhooks/twilio/sms"): "signed", ("POST", "/webhooks/twilio/status"): "signed",
+    ("GET", "/staff"): "staff", ("GET", "/staff/inbox"): "staff-list",
+    ("GET", "/staff/login"): "public", ("POST", "/staff/login"): "sign-in", ("POST", "/staff/logout"): "staff-form",
+    ("GET", "/staff/grievances/{number}"): "staff-grievance",
+    ("POST", "/staff/grievances/{number}/act"): "staff-grievance-action",
+    ("GET", "/staff/static"): "public",
+    ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
+}
+
+
+def routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route, looking inside included routers and mounts."""
+    found = []
+    for route in app.routes:
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
+        for context in contexts:
+            for method in sorted(getattr(context, "methods", None) or {"GET"}):
+                if method != "HEAD":
+                    found.append((method, context.path))
+    return found
+
+
+@dataclass(frozen=True)
+class Seat:
+    role: Role
+    office: str
+    hidden: str | None  # which grievance this role must not see (None: an admin sees everything)
+    seen: str  # one it must see
+
+
+SEATS = [
+    Seat(Role.OFFICER, "RV-N-WATER", hidden="central", seen="north"),
+    Seat(Role.OFFICE_HEAD, "RV-N", hidden="central", seen="north"),
+    Seat(Role.MANAGER, "RV-N", hidden="central", seen="north"),
+    Seat(Role.OVERSIGHT, "RV-OIU", hidden="central", seen="integrity"),
+    Seat(Role.OPERATOR, "RV-CALL", hidden="integrity", seen="central"),
+    Seat(Role.ADMIN, "RV", hidden=None, seen="integrity"),
+]
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = [route for route in routes(app) if route not in ACCESS]
+    assert not missing, f"routes with no access rule in tests/test_access_matrix.py: {missing}"
+
+
+@pytest.fixture
+def world(session):
+    """Grievances of two district offices, an integrity complaint, and a transfer out of each district."""
+    north = builders.grievance(session, now=START, phone="+9779812003001", text="No water in Northbank ward 3")
+    central = builders.grievance(session, now=START, phone="+9779812003002", admin_area="RV-C",
+                                 text="No water in Central ward 1")
+    integrity = builders.grievance(session, now=START, phone="+9779812003003", category="corruption",
+                                   text="The clerk asked me for a bribe to register my land")
+    mistaken = builders.grievance(session, now=START, phone="+9779812003004", admin_area="RV-C",
+                                  text="The road outside is flooded from a burst main")
+    transfer(session, grievance=mistaken, to_office=office_by_code(session, "RV-C-ROADS"), actor=SYSTEM,
+             now=START + timedelta(hours=1), note="roads dig", category=None, policy=Policy())
+    session.commit()
+    return {"north": north.tracking_number, "central": central.tracking_number,
+            "integrity": integrity.tracking_number}
+
+
+@pytest.mark.parametrize("seat", SEATS, ids=[s.role.value for s in SEATS])
+def test_each_role_gets_nothing_of_what_it_may_not_see(app, session, world, seat):
+    key = builders.api_key(session, role=seat.role, office=seat.office, now=START)
+    username = builders.staff(session, username=f"matrix.{seat.role.value}", role=seat.role, office=seat.office,
+                              now=START)
+    api = TestClient(app, base_url="https://testserver", headers=builders.auth(key), follow_redirects=False)
+    staff = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    with api, staff:
+        assert sign_in(staff, username).status_code == 303
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', staff.get("/staff/inbox").text).group(1)
+        checked = 0
+        for method, path in routes(app):
+            rule = ACCESS[(method, path)]
+            client = staff if rule.startswith("staff") else api
+            for name, must_see in ((seat.seen, True), (seat.hidden, False)):
+                if name is None or not GRIEVANCE_PARAM.search(path):
+                    continue
+                url = GRIEVANCE_PARAM.sub(world[name], path)
+                events = session.scalar(select(func.count()).select_from(GrievanceEvent))
+                if rule.endswith("-action"):
+                    body = {"action": "note", "note": "matrix"}
+                    answer = (client.post(url, json=body) if rule.startswith("api") else
+                              client.post(url, data={**body, "csrf_token": csrf}))
+                    if not must_see:
+                        assert answer.status_code == 404, (seat, path, answer.text)
+                        session.expire_all()
+                        assert session.scalar(select(func.count()).select_from(GrievanceEvent)) == events
+                else:
+                    answer = client.get(url)
+                    assert answer.status_code == (200 if must_see else 404), (seat, path, name, answer.text[:300])
+                checked += 1
+            if rule in ("api-list", "staff-list"):
+                listing = client.get(path, params={"status": "all"} if rule == "staff-list" else {})
+                assert listing.status_code == 200, (seat, path)
+                assert world[seat.seen] in listing.text, (seat, path, "its own work is listed")
+                if seat.hidden:
+                    assert world[seat.hidden] not in listing.text, (seat, path)
+                checked += 1
+            if rule == "api-figures" and seat.hidden and seat.role in (Role.MANAGER, Role.OFFICE_HEAD, Role.OVERSIGHT,
+                                                                        Role.OFFICER):
+                figures = client.get(path, params={"by": "office"} if "silence" in path else {})
+                if figures.status_code == 200:
+                    assert "RV-C" not in figures.text, (seat, path)  # no row, no count of the other district
+                checked += 1
+        assert checked >= 5
+
+
+def test_without_credentials_only_public_routes_answer(app, world):
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as anonymous:
+        for method, path in routes(app):
+            rule = ACCESS[(method, path)]
+            url = GRIEVANCE_PARAM.sub(world["north"], path)
+            url = url.replace("{rule_id}", "1").replace("{category}", "water")
+            body = {"json": {}} if method in ("POST", "PUT") else {}
+            answer = anonymous.request(method, url, **({"data": {"Body": "hello"}} if rule == "signed" else body))
+            if rule.startswith("api"):
+                assert answer.status_code == 401, (method, path)
+            elif rule.startswith("staff"):
+                assert answer.status_code in (303, 403), (method, path)  # to the sign-in page; a form without a session
+                assert world["north"] not in answer.text
+            elif rule == "signed":  # the test settings are the console development mode, which takes unsigned
+                assert answer.status_code in (403, 422), (method, path)  # posts (tests/test_sms.py: signatures)
