@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install dev clean messages
+.PHONY: run test lint install dev chromium clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,16 @@ run: install
 	$(BIN)/redress init --demo
 	$(BIN)/redress serve --host $(HOST) --port $(PORT)
 
+## chromium: the system Chromium the browser tests drive (Debian's package; never a browser download).
+## Installed when missing and this is a Debian-like machine run as root; otherwise those tests skip and say why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }; } || \
+	  echo "note: Chromium is not installed and cannot be installed here; the browser tests will be skipped"
+
 ## test: install test tools, lint, check the layer contract, and run the whole suite
-test: dev
+test: dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

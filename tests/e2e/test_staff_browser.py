@@ -1,0 +1,81 @@
+"""Staff pages in a real browser: sign in by keyboard, work a demo grievance to resolution, small screens."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import SCREENSHOTS
+
+DEMO_PASSWORD = "redress-demo"  # noqa: S105 - the demo's printed password
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)"""
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_an_officer_signs_in_by_keyboard_and_works_a_grievance_to_resolution(browser_page):
+    page = browser_page
+    page.goto("/staff")
+    assert page.url.endswith("/staff/login?next=%2Fstaff%2Finbox")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "01-sign-in")
+    page.keyboard.type("rv-n-water.officer")  # the username field has focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staff/inbox")
+    assert page.context.cookies()[0]["name"].startswith("__Host-")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "02-inbox")
+    row = page.locator("tbody tr", has_text="No water in our tole")
+    number = row.locator("a").first.inner_text()
+    row.locator("a").first.click()
+    page.wait_for_url(f"**/staff/grievances/{number}")
+    assert page.locator("h1").inner_text().startswith(number)
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "03-grievance")
+
+    page.get_by_text("Acknowledge", exact=True).first.click()  # opens the <details>
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_url("**done=acknowledge")
+    page.get_by_text("Reply to the citizen", exact=True).first.click()
+    page.get_by_label("Reply (sent on the citizen’s channel)").fill("A tanker will come tomorrow morning.")
+    page.get_by_role("button", name="Reply to the citizen").click()
+    page.wait_for_url("**done=respond")
+    assert "Your reply is on its way" in page.locator("[role=status]").inner_text()
+    page.get_by_text("Resolve", exact=True).first.click()
+    page.get_by_label("What was done (the citizen sees this)").fill("The valve at ward 3 was replaced.")
+    page.get_by_role("button", name="Resolve").click()
+    page.wait_for_url("**done=resolve")
+    assert "Resolved" in page.locator("h1").inner_text()
+    timeline = page.locator("ol.timeline").inner_text()
+    assert "Replied to the citizen" in timeline and "A tanker will come tomorrow morning." in timeline
+    shot(page, "04-resolved")
+
+    page.goto("/staff/inbox")
+    assert number not in page.locator("tbody").inner_text() if page.locator("tbody").count() else True
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/staff/login")
+    page.goto(f"/staff/grievances/{number}")
+    assert "/staff/login" in page.url  # signed out on the server, not only in the browser
+
+
+def test_staff_pages_fit_a_small_screen(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/staff/login")
+    page.get_by_label("Username").fill("rv-n.head")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/inbox")
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
+    assert page.evaluate(fits)
+    shot(page, "05-inbox-phone")
+    page.locator("tbody a").first.click()
+    page.wait_for_url(re.compile(r".*/staff/grievances/.+"))
+    assert page.evaluate(fits)
+    shot(page, "06-grievance-phone")
