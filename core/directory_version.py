@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from core.db import Base
 
 DIRECTORY_TABLES = frozenset({"offices", "categories", "office_categories", "areas", "routing_rules",
-                              "calendars", "holidays", "office_calendars", "sla_policies"})
+                              "canned_replies", "calendars", "holidays", "office_calendars", "sla_policies"})
 
 
 class DirectoryVersion(Base):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.errors import DomainError
 from core.web import NowDep, SessionDep
 from dashboards import actions
+from dashboards import queries as dashboard_queries
 from dashboards.pages import KIND_WORDS, STATUS_WORDS, render
 from dashboards.signin import FormDep, Staff, StaffDep
 from escalation.queries import current_deadlines
@@ -19,6 +20,7 @@ from intake import queries
 from intake.access import phone_for
 from intake.models import ActorType, Confidentiality, EventKind, Grievance, Status
 from routing import related
+from routing.models import CannedReply
 
 router = APIRouter(prefix="/staff/grievances", include_in_schema=False)
 Number = Annotated[str, Path(max_length=32)]
@@ -47,10 +49,11 @@ def show(request: Request, number: Number, session: SessionDep, staff: StaffDep,
 def act(request: Request, number: Number, session: SessionDep, staff: StaffDep, form: FormDep, now: NowDep) -> Response:
     grievance = queries.get_for_scope_or_404(session, tracking_number=number, scope=staff.scope)
     action = _field(form, "action", 32)
+    note = _field(form, "note", 10_000) or _canned(session, grievance, _field(form, "reply", 12)) or None
     try:
         with session.begin_nested():  # a refused action leaves nothing half-done
             actions.act(session, grievance=grievance, action=action, actor=staff.actor, scope=staff.scope, now=now,
-                        policy=request.app.state.policy, note=_field(form, "note", 10_000) or None,
+                        policy=request.app.state.policy, note=note,
                         office=_field(form, "office", 64) or None, category=_field(form, "category", 64) or None,
                         duplicate_of=_field(form, "duplicate_of", 32) or None)
     except DomainError as error:
@@ -59,6 +62,16 @@ def act(request: Request, number: Number, session: SessionDep, staff: StaffDep, 
     if not staff.scope.allows(grievance):  # passed to an office this person cannot see
         return RedirectResponse(f"/staff/inbox?done={action}", status_code=303)
     return RedirectResponse(f"/staff/grievances/{grievance.tracking_number}?done={action}", status_code=303)
+
+
+def _canned(session: Any, grievance: Grievance, reply_id: str) -> str:
+    """A standard reply chosen without editing (no JavaScript): its text, filled in for this grievance."""
+    if not reply_id.isdigit():
+        return ""
+    reply = session.get(CannedReply, int(reply_id))
+    if reply is None or reply.category_id not in (None, grievance.category_id):
+        return ""
+    return dashboard_queries.filled(reply, grievance)
 
 
 def _field(form: Any, name: str, limit: int) -> str:
@@ -84,9 +97,15 @@ def _render(request: Request, session: Any, staff: Staff, grievance: Grievance, 
         "deadlines": current_deadlines(session, [grievance.id])[grievance.id], "kind_words": KIND_WORDS,
         "status_words": STATUS_WORDS, "event_words": EVENT_WORDS, "routing": routed[-1].data if routed else None,
         "links": [(kind, other) for kind, other in related.links(session, grievance) if staff.scope.allows(other)],
-        "earlier": earlier, "allowed": set(actions.allowed(staff.role)), "open": grievance.status in _OPEN,
+        "earlier": earlier, "replies": [(r, dashboard_queries.filled(r, grievance)) for r in
+                                         dashboard_queries.replies_for(session, grievance, _language(grievance))],
+        "allowed": set(actions.allowed(staff.role)), "open": grievance.status in _OPEN,
         "offices": [(o.code, o.name) for o in queries.offices(session) if o.active],
         "categories": [(c.code, c.name) for c in queries.categories(session)]}, status=status)
+
+
+def _language(grievance: Grievance) -> str | None:
+    return (grievance.citizen.language if grievance.citizen else None) or grievance.language
 
 
 _OPEN = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN, Status.TRIAGE, Status.RECEIVED})

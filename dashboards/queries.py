@@ -12,6 +12,7 @@ from escalation.models import Deadline, DeadlineKind
 from intake.access import Scope
 from intake.models import Category, Grievance, Office, Status
 from intake.services import OPEN_STATUSES
+from routing.models import CannedReply
 
 PAGE = 50
 
@@ -105,3 +106,16 @@ def offices(session: Session, scope: Scope) -> list[tuple[str, str]]:
     if scope.office_ids is not None:
         query = query.where(Office.id.in_(sorted(scope.office_ids)))
     return [(code, name) for code, name in session.execute(query)]
+
+
+def replies_for(session: Session, grievance: Grievance, language: str | None) -> list[CannedReply]:
+    """The standard replies for the grievance's category and the general ones, in `language` first."""
+    rows = session.scalars(select(CannedReply).where(or_(CannedReply.category_id.is_(None),
+                                                         CannedReply.category_id == grievance.category_id))).all()
+    return sorted(rows, key=lambda r: (r.language != (language or "en"), r.category_id is None, r.title))
+
+
+def filled(reply: CannedReply, grievance: Grievance) -> str:
+    """The reply with its {tracking} and {office} filled in (plain replacement: nothing else is interpreted)."""
+    office = grievance.office.name if grievance.office else "the office"
+    return reply.text.replace("{tracking}", grievance.tracking_number or "").replace("{office}", office)

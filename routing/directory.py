@@ -1,10 +1,12 @@
-"""The routing part of an office directory (categories, offices, rules, areas, staff); re-running it updates in place.
+"""The routing part of an office directory (categories, offices, rules, areas, replies, staff); re-running it
+updates in place.
 
 escalation.directory.load_file reads the whole file (this part, then calendars and SLAs).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -16,10 +18,11 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from intake.accounts import hash_password, upsert_staff
 from intake.models import Category, Office, OfficeLevel, Role
-from routing.models import Area, RoutingRule
+from routing.models import Area, CannedReply, RoutingRule
 from routing.rules import compile_rule
 
 E = TypeVar("E", bound=StrEnum)
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
 
@@ -63,6 +66,7 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
 
     _load_rules(session, _rows(data, "rules"), categories=categories, offices=offices, now=now)
     _load_areas(session, _rows(data, "areas"))
+    _load_replies(session, _rows(data, "replies"), categories=categories)
 
     # One hash serves every account loaded here: they share the one password the loader was given.
     password_hash = hash_password(staff_password) if staff_password is not None else ""
@@ -90,6 +94,30 @@ def _load_areas(session: Session, rows: list[dict[str, Any]]) -> None:
         area.names = [name.strip() for name in names]
         areas[code] = area
         session.add(area)
+
+
+def _load_replies(session: Session, rows: list[dict[str, Any]], *, categories: dict[str, Category]) -> None:
+    """Upsert canned replies by (category, language, title); the text may use {tracking} and {office}."""
+    existing = {(r.category_id, r.language, r.title): r for r in session.scalars(select(CannedReply))}
+    for row in rows:
+        title = _required(row, "title", "reply")[:100]
+        what = f"reply {title!r}"
+        language = _required(row, "language", what).lower()
+        text = row.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > 1000:
+            raise InvalidInput(f"{what}: 'text' is required, at most 1,000 characters")
+        unknown = set(PLACEHOLDER.findall(text)) - {"tracking", "office"}
+        if unknown:
+            raise InvalidInput(f"{what}: only {{tracking}} and {{office}} can be filled in, not {sorted(unknown)}")
+        code = row.get("category")
+        if code is not None and code not in categories:
+            raise InvalidInput(f"{what}: unknown category {code!r}")
+        category_id = categories[code].id if code else None
+        reply = existing.get((category_id, language, title)) or CannedReply(category_id=category_id,
+                                                                           language=language, title=title)
+        reply.text = text.strip()
+        existing[(category_id, language, title)] = reply
+        session.add(reply)
 
 
 def _load_rules(session: Session, rows: list[dict[str, Any]], *, categories: dict[str, Category],

@@ -1,4 +1,5 @@
-"""Routing tables: admin rules, the model registry and its history, and the corrections that teach the model."""
+"""Routing tables: admin rules, areas, canned replies, the model registry and its history, and the corrections
+that teach the model."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column
@@ -41,6 +42,20 @@ class Area(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     names: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class CannedReply(Base):
+    """A standard reply an office starts from, per category (or any) and language; {tracking} and {office}
+    are filled in when it is used."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("category_id", "language", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class ModelStatus(StrEnum):

@@ -127,3 +127,26 @@ def test_a_manager_sees_a_masked_phone(browser, session, water):
     page = browser.get(f"/staff/grievances/{water.tracking_number}")
     assert page.status_code == 200 and CITIZEN not in page.text
     assert re.search(r"\+977\S*•+|\*{3,}", page.text) or CITIZEN[-3:] in page.text
+
+
+def test_a_standard_reply_is_offered_in_the_citizens_language_and_sent_filled_in(browser, session, water):
+    builders.staff(session, username="water.officer", now=START)
+    sign_in(browser, "water.officer")
+    page = browser.get(f"/staff/grievances/{water.tracking_number}")
+    options = re.findall(r'<option value="(\d+)" data-text="([^"]*)" lang="(\w+)">([^<]+)</option>', page.text)
+    assert options and options[0][2] == "en"  # the citizen wrote in English: English replies first
+    assert {"Tanker on its way (en)", "टोली पठाइयो (ne)"} & {o[3] for o in options} == {"Tanker on its way (en)"}
+    tanker = next(o for o in options if o[3] == "Tanker on its way (en)")
+    assert act(browser, session, water.tracking_number, "respond", note="", reply=tanker[0]).status_code == 303
+    assert any("water tanker will come to your area" in body for body in sent_to_citizen(session))
+
+
+def test_broken_replies_in_a_directory_are_refused(session):
+    from core.errors import InvalidInput
+    from routing.directory import load
+
+    for reply, says in [({"language": "en", "title": "x"}, "'text' is required"),
+                        ({"language": "en", "title": "x", "text": "Hi {name}"}, "only {tracking} and {office}"),
+                        ({"language": "en", "title": "x", "text": "Hi", "category": "nope"}, "unknown category")]:
+        with pytest.raises(InvalidInput, match=re.escape(says)), session.begin_nested():
+            load(session, data={"replies": [reply]}, now=START, staff_password=None)

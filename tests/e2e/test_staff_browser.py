@@ -43,7 +43,10 @@ def test_an_officer_signs_in_by_keyboard_and_works_a_grievance_to_resolution(bro
     page.get_by_role("button", name="Acknowledge").click()
     page.wait_for_url("**done=acknowledge")
     page.get_by_text("Reply to the citizen", exact=True).first.click()
-    page.get_by_label("Reply (sent on the citizen’s channel)").fill("A tanker will come tomorrow morning.")
+    page.get_by_label("Start from a standard reply").select_option(label="Tanker on its way (en)")
+    reply = page.get_by_label("Reply (sent on the citizen’s channel")
+    assert "water tanker will come" in reply.input_value()  # copied in to be edited
+    reply.fill("A tanker will come tomorrow morning.")
     page.get_by_role("button", name="Reply to the citizen").click()
     page.wait_for_url("**done=respond")
     assert "Your reply is on its way" in page.locator("[role=status]").inner_text()
