@@ -42,6 +42,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/staff/grievances/{number}"): "staff-grievance",
     ("POST", "/staff/grievances/{number}/act"): "staff-grievance-action",
     ("GET", "/staff/static"): "public",
+    ("GET", "/staff/dashboard"): "staff-figures", ("GET", "/staff/dashboard.csv"): "staff-figures",
     ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
 }
 
@@ -135,6 +136,12 @@ def test_each_role_gets_nothing_of_what_it_may_not_see(app, session, world, seat
                 assert world[seat.seen] in listing.text, (seat, path, "its own work is listed")
                 if seat.hidden:
                     assert world[seat.hidden] not in listing.text, (seat, path)
+                checked += 1
+            if rule == "staff-figures" and seat.hidden == "central":
+                assert client.get(path, params={"office": "RV-C"}).status_code == 404, (seat, path)
+                figures = client.get(path, params={"weeks": 52})
+                assert figures.status_code == 200, (seat, path)
+                assert "RV-C" not in figures.text and "Central" not in figures.text, (seat, path)
                 checked += 1
             if rule == "api-figures" and seat.hidden and seat.role in (Role.MANAGER, Role.OFFICE_HEAD, Role.OVERSIGHT,
                                                                         Role.OFFICER):

@@ -82,3 +82,32 @@ def test_staff_pages_fit_a_small_screen(browser_page):
     page.wait_for_url(re.compile(r".*/staff/grievances/.+"))
     assert page.evaluate(fits)
     shot(page, "06-grievance-phone")
+
+
+def test_a_manager_drills_down_from_the_province_to_an_office(browser_page):
+    page = browser_page
+    page.goto("/staff/login")
+    page.get_by_label("Username").fill("rv.manager")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/inbox")
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/staff/dashboard")
+    assert page.locator("h1").inner_text().startswith("Riverlands Province")
+    assert page.get_by_role("img").count() >= 1  # the weekly chart, drawn on the server, with a text alternative
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "07-dashboard-province")
+    page.locator("#offices ~ div a", has_text="Northbank").first.click()
+    page.wait_for_url("**office=RV-N**")
+    assert "Northbank" in page.locator("h1").inner_text()
+    page.locator("#offices ~ div a", has_text="Water").first.click()
+    page.wait_for_url("**office=RV-N-WATER**")
+    assert "Water" in page.locator("h1").inner_text()
+    crumbs = page.get_by_role("navigation", name="Office tree").inner_text()
+    assert "Northbank" in crumbs
+    shot(page, "08-dashboard-office")
+    with page.expect_download() as download:
+        page.locator("#offices ~ p a", has_text="CSV").click()
+    assert download.value.suggested_filename.startswith("redress-offices-RV-N-WATER")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
