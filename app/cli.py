@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     ical.add_argument("file", type=Path, help="an .ics file")
     ical.set_defaults(handler=_calendar_import)
 
+    pack = commands.add_parser("meeting-pack", help="write the weekly complaint meeting's pack as one HTML file")
+    pack.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    pack.add_argument("--office", default="", help="office code (default: the top of the tree); its subtree")
+    pack.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    pack.set_defaults(handler=_meeting_pack)
+
     cli_models.add_commands(commands)
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(required=True, metavar="ACTION")
@@ -206,6 +212,21 @@ def _calendar_import(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(make_sessionmaker(_engine(settings))) as session:
         added = import_holidays(session, calendar_code=args.code, holidays=holidays)
     print(f"{len(holidays)} holiday days read, {added} new, in calendar {args.code.upper()}")
+    return 0
+
+
+def _meeting_pack(settings: Settings, args: argparse.Namespace) -> int:
+    from core.db import make_sessionmaker
+    from dashboards.meeting_page import pack_file
+
+    with make_sessionmaker(_engine(settings))() as session:
+        html = pack_file(session, office_code=args.office, week=args.week)
+    try:
+        args.out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        print(f"redress: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"meeting pack for {args.week} written to {args.out}")
     return 0
 
 

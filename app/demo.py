@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from channels.accept import accept
+from dashboards.meeting import iso_week
+from dashboards.models import ActionItem, ActionStatus
 from escalation.directory import load_file
 from escalation.services import sync
 from intake import services
@@ -73,4 +75,26 @@ def seed_grievances(session: Session, *, now: datetime, model: ActiveModel | Non
             services.acknowledge(session, grievance=grievance, actor=OFFICE_DEMO, now=received + timedelta(hours=2),
                                  note="We have it and will visit this week.")
             sync(session, grievance=grievance, now=received + timedelta(hours=2))
+    seed_meeting(session, now=now)
     return len(DEMO_GRIEVANCES)
+
+
+# Last week's complaint meetings decided these; this week's packs carry them over.
+DEMO_ACTIONS = [
+    ("RV-N", "RV-N-WATER", "Inspect the pumps that feed Northbank ward 3 and report why the taps run dry", 3),
+    ("RV-N", "RV-N-ROADS", "Patch the potholes on the school road before the rains", 10),
+    ("RV", "RV-N", "Bring the Northbank district's unanswered complaints under the deadline", 5),
+]
+
+
+def seed_meeting(session: Session, *, now: datetime) -> None:
+    """Open action items from last week's meetings of the province and the Northbank district."""
+    last_week = iso_week(now - timedelta(days=7))
+    for meeting_code, owner_code, text, due_in_days in DEMO_ACTIONS:
+        meeting_office, owner = office_by_code(session, meeting_code), office_by_code(session, owner_code)
+        if meeting_office is None or owner is None:
+            continue
+        session.add(ActionItem(meeting_office_id=meeting_office.id, week=last_week, text=text,
+                               owner_office_id=owner.id, due_on=(now + timedelta(days=due_in_days)).date(),
+                               status=ActionStatus.OPEN, created_at=now - timedelta(days=7),
+                               created_by="Demo meeting"))

@@ -16,7 +16,7 @@ from app.api import directory, grievances, kpi, routing
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
 from core.settings import Environment, Settings, SmsProvider
-from dashboards import dashboard_page, grievance_page
+from dashboards import dashboard_page, grievance_page, meeting_page
 from dashboards import web as staff_pages
 from routing.registry import Classifiers
 from routing.services import Policy
@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(staff_pages.router)
     app.include_router(grievance_page.router)
     app.include_router(dashboard_page.router)
+    app.include_router(meeting_page.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")
     if settings.sms_provider is SmsProvider.CONSOLE and settings.environment is Environment.DEVELOPMENT:
         app.include_router(dev.router)

@@ -15,6 +15,7 @@ from core.web import NowDep, SessionDep, SettingsDep
 from dashboards import kpis
 from dashboards.pages import render
 from dashboards.signin import Staff, StaffDep
+from intake import queries
 from intake.models import Office
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -26,7 +27,7 @@ Weeks = Annotated[int, Query(ge=1, le=104)]
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, settings: SettingsDep,
               office: Code = "", weeks: Weeks = 8) -> Response:
-    board = kpis.build(session, scope=staff.scope, node=_node(session, staff, office), now=now, weeks=weeks,
+    board = kpis.build(session, scope=staff.scope, node=office_in_view(session, staff, office), now=now, weeks=weeks,
                        min_count=settings.kpi_min_count)
     peak = max([count for _, count in board.weeks] + [1])
     return render(request, "dashboard.html", staff, {"board": board, "weeks": weeks, "peak": peak,
@@ -37,7 +38,7 @@ def dashboard(request: Request, session: SessionDep, staff: StaffDep, now: NowDe
 def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: SettingsDep,
                   table: Annotated[str, Query(pattern="^(offices|categories|channels|weeks)$")] = "offices",
                   office: Code = "", weeks: Weeks = 8) -> Response:
-    node = _node(session, staff, office)
+    node = office_in_view(session, staff, office)
     board = kpis.build(session, scope=staff.scope, node=node, now=now, weeks=weeks, min_count=settings.kpi_min_count)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -59,14 +60,14 @@ def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: S
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _node(session: SessionDep, staff: Staff, code: str) -> Office:
+def office_in_view(session: SessionDep, staff: Staff, code: str) -> Office:
     """The office asked for, if the caller sees its work; by default their own office (or the top)."""
     if code:
         office = session.scalar(select(Office).where(Office.code == code.upper()))
     elif staff.scope.office_ids is not None:
         office = session.get(Office, staff.scope.office_id)
     else:
-        office = session.scalar(select(Office).where(Office.parent_id.is_(None)).order_by(Office.id))
+        office = queries.root_office(session)
     if office is None or (staff.scope.office_ids is not None and office.id not in staff.scope.office_ids):
         raise NotFound(f"no office {code!r} among those whose work you see")
     return office

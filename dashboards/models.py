@@ -1,14 +1,15 @@
-"""Staff sign-in: server-side sessions and the failed-attempt counters behind the lockout."""
+"""Staff pages' tables: sign-in sessions, failed-attempt counters, and the weekly meeting's action items."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
-from intake.models import StaffUser
+from core.db import Base, enum_column
+from intake.models import Office, StaffUser
 
 
 class StaffSession(Base):
@@ -38,3 +39,29 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ActionItem(Base):
+    """A decision of a weekly complaint meeting: who does what by when. It stays in the packs until closed."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)  # whose meeting
+    week: Mapped[str] = mapped_column(String(8))  # ISO week of the meeting, e.g. 2026-W47
+    text: Mapped[str] = mapped_column(String(1000))
+    owner_office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    due_on: Mapped[date]
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 16), default=ActionStatus.OPEN)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None]
+    closing_note: Mapped[str | None] = mapped_column(String(1000))
+
+    owner: Mapped[Office] = relationship(foreign_keys=[owner_office_id])

@@ -46,6 +46,11 @@ def office_by_code(session: Session, code: str) -> Office | None:
     return session.scalar(select(Office).where(Office.code == code.strip().upper()))
 
 
+def root_office(session: Session) -> Office | None:
+    """The top of the office tree (the first, if a directory has several)."""
+    return session.scalar(select(Office).where(Office.parent_id.is_(None)).order_by(Office.id))
+
+
 def category_by_code(session: Session, code: str) -> Category | None:
     return session.scalar(select(Category).where(Category.code == code.strip().lower(), Category.active))
 

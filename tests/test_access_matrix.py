@@ -43,6 +43,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/staff/grievances/{number}/act"): "staff-grievance-action",
     ("GET", "/staff/static"): "public",
     ("GET", "/staff/dashboard"): "staff-figures", ("GET", "/staff/dashboard.csv"): "staff-figures",
+    ("GET", "/staff/meeting"): "staff-figures", ("POST", "/staff/meeting/actions"): "staff-form",
+    ("POST", "/staff/meeting/actions/{item_id}"): "staff-form",
     ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
 }
 
@@ -157,7 +159,7 @@ def test_without_credentials_only_public_routes_answer(app, world):
         for method, path in routes(app):
             rule = ACCESS[(method, path)]
             url = GRIEVANCE_PARAM.sub(world["north"], path)
-            url = url.replace("{rule_id}", "1").replace("{category}", "water")
+            url = url.replace("{rule_id}", "1").replace("{category}", "water").replace("{item_id}", "1")
             body = {"json": {}} if method in ("POST", "PUT") else {}
             answer = anonymous.request(method, url, **({"data": {"Body": "hello"}} if rule == "signed" else body))
             if rule.startswith("api"):

@@ -111,3 +111,30 @@ def test_a_manager_drills_down_from_the_province_to_an_office(browser_page):
     assert download.value.suggested_filename.startswith("redress-offices-RV-N-WATER")
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_a_head_produces_this_weeks_meeting_pack_and_records_a_decision(browser_page):
+    page = browser_page
+    page.goto("/staff/login")
+    page.get_by_label("Username").fill("rv-n.head")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/inbox")
+    page.get_by_role("link", name="Weekly meeting").click()
+    page.wait_for_url("**/staff/meeting")
+    assert page.locator("h1").inner_text().startswith("Weekly complaint meeting")
+    for heading in ("What came in", "Who stayed silent", "What escalated", "action items", "Decided this week"):
+        assert page.get_by_role("heading", name=re.compile(heading)).count() == 1
+    assert page.evaluate(UNLABELLED) == []
+    assert "Inspect the pumps" in page.locator("#carried ~ table").inner_text()  # last week's demo decision
+    page.get_by_label("Action", exact=True).fill("Send a crew to check every tap in ward 3")
+    page.get_by_label("Owner office").select_option(label="Northbank Water Utility Branch")
+    page.get_by_label("Due").fill("2030-01-15")
+    page.get_by_role("button", name="Record the action item").click()
+    page.wait_for_url("**#decided")
+    assert "Send a crew to check every tap in ward 3" in page.locator("#decided ~ ul").inner_text()
+    page.emulate_media(media="print")
+    assert page.locator("header").is_hidden() and page.locator("form.record-item").is_hidden()
+    page.pdf(path=str(SCREENSHOTS / "10-meeting-pack.pdf"))
+    page.emulate_media(media="screen")
+    shot(page, "09-meeting-pack")
