@@ -19,7 +19,7 @@ from intake import queries
 from intake.models import Office
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-TABLES = ("offices", "categories", "channels", "weeks")
+TABLES = ("offices", "categories", "channels", "areas", "weeks")
 Code = Annotated[str, Query(max_length=32)]
 Weeks = Annotated[int, Query(ge=1, le=104)]
 
@@ -36,7 +36,7 @@ def dashboard(request: Request, session: SessionDep, staff: StaffDep, now: NowDe
 
 @router.get("/dashboard.csv")
 def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: SettingsDep,
-                  table: Annotated[str, Query(pattern="^(offices|categories|channels|weeks)$")] = "offices",
+                  table: Annotated[str, Query(pattern="^(offices|categories|channels|areas|weeks)$")] = "offices",
                   office: Code = "", weeks: Weeks = 8) -> Response:
     node = office_in_view(session, staff, office)
     board = kpis.build(session, scope=staff.scope, node=node, now=now, weeks=weeks, min_count=settings.kpi_min_count)
@@ -46,7 +46,8 @@ def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: S
         writer.writerow(["week_starting", "received"])
         writer.writerows([(week.date().isoformat(), count) for week, count in board.weeks])
     else:
-        rows = {"offices": board.children, "categories": board.categories, "channels": board.channels}[table]
+        rows = {"offices": board.children, "categories": board.categories, "channels": board.channels,
+                "areas": board.areas}[table]
         writer.writerow(["code", "name", "received", "open", "overdue", "answered", "silence_median_hours",
                          "silence_p90_hours", "within_deadline_share", "resolved", "resolution_median_hours",
                          "escalations", "transfers_out", "transfer_median_hours", "published"])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from escalation.models import Deadline, DeadlineKind, Escalation
 from intake.access import Scope, subtree
-from intake.models import Category, Grievance, Office, Status
+from intake.models import Category, Channel, Grievance, Office, Status
 from intake.services import OPEN_STATUSES
 from routing.models import CorrectionKind, RoutingCorrection
 
@@ -80,6 +80,7 @@ class Dashboard:
     children: list[Row]  # the drill-down, worst silence first
     categories: list[Row]
     channels: list[Row]
+    areas: list[Row]
     weeks: list[tuple[datetime, int]]  # received per week, oldest first
     triage: int  # grievances waiting for a person to place them (only for who sees unplaced ones)
 
@@ -96,18 +97,25 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
     children = {cid: Row(offices[cid].code, offices[cid].name) for cid in set(child_of.values())}
     categories = {c.id: Row(c.code, c.name) for c in session.scalars(select(Category))}
     channels: dict[str, Row] = {}
+    areas: dict[str, Row] = {}
     week_counts: dict[datetime, int] = {since + timedelta(weeks=i): 0 for i in range(weeks)}
     due = (select(Deadline.grievance_id, Deadline.due_at, Deadline.met_at)
            .where(Deadline.kind == DeadlineKind.FIRST_RESPONSE).subquery())
-    for office_id, category_id, channel, status, received, answered, resolved, due_at, met_at in session.execute(
-            select(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.status,
-                   Grievance.received_at, Grievance.first_response_at, Grievance.resolved_at, due.c.due_at,
-                   due.c.met_at)
-            .outerjoin(due, due.c.grievance_id == Grievance.id).where(*where, Grievance.received_at >= since)):
+
+    def rows_of(office_id: int, category_id: int | None, channel: Channel, area: str | None) -> list[Row]:
+        """Every table line a grievance counts in."""
         rows = [total, children[child_of[office_id]], channels.setdefault(channel.value, Row(channel.value,
-                                                                                            channel.value))]
-        if category_id in categories:
-            rows.append(categories[category_id])
+                                                                                            channel.value)),
+                areas.setdefault(area or "", Row(area or "", area or "not given"))]
+        return rows + ([categories[category_id]] if category_id in categories else [])
+
+    for office_id, category_id, channel, area, status, received, answered, resolved, due_at, met_at in (
+            session.execute(select(Grievance.office_id, Grievance.category_id, Grievance.channel,
+                                   Grievance.admin_area, Grievance.status, Grievance.received_at,
+                                   Grievance.first_response_at, Grievance.resolved_at, due.c.due_at, due.c.met_at)
+                            .outerjoin(due, due.c.grievance_id == Grievance.id)
+                            .where(*where, Grievance.received_at >= since))):
+        rows = rows_of(office_id, category_id, channel, area)
         week_counts[since + timedelta(weeks=(received - since).days // 7)] += 1
         for row in rows:
             _count(row, status, received, answered, resolved, due_at, met_at, now)
@@ -125,9 +133,8 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
             row.transfers_out += 1
             if held is not None:
                 row.held_hours.append(held / 3600)
-    overdue_now(session, where=where, now=now, total=total, children=children, child_of=child_of,
-                categories=categories, channels=channels)
-    for row in [total, *children.values(), *categories.values(), *channels.values()]:
+    overdue_now(session, where=where, now=now, rows_of=rows_of)
+    for row in [total, *children.values(), *categories.values(), *channels.values(), *areas.values()]:
         row.published = row.received >= min_count
     triage = session.scalar(select(func.count()).select_from(Grievance).where(
         scope.where(), Grievance.status == Status.TRIAGE)) if scope.sees_unrouted else 0
@@ -135,25 +142,22 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
                      children=_worst_first(children.values()),
                      categories=_worst_first(r for r in categories.values() if r.received or r.open),
                      channels=sorted(channels.values(), key=lambda r: -r.received),
+                     areas=sorted(areas.values(), key=lambda r: (-r.received, -r.open, r.key)),
                      weeks=sorted(week_counts.items()), triage=triage or 0)
 
 
-def overdue_now(session: Session, *, where: list, now: datetime, total: Row, children: dict[int, Row],
-                child_of: dict[int, int], categories: dict[int, Row], channels: dict[str, Row]) -> None:
+def overdue_now(session: Session, *, where: list, now: datetime, rows_of) -> None:  # noqa: ANN001
     """Open grievances, and those with a deadline passed and unmet, whenever they came in."""
     running = (select(Deadline.grievance_id).where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None),
                                                    Deadline.due_at <= now).distinct().subquery())
     late = running.c.grievance_id.is_not(None)
-    for office_id, category_id, channel, is_late, count in session.execute(
-            select(Grievance.office_id, Grievance.category_id, Grievance.channel, late, func.count())
+    for office_id, category_id, channel, area, is_late, count in session.execute(
+            select(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.admin_area, late,
+                   func.count())
             .outerjoin(running, running.c.grievance_id == Grievance.id)
             .where(*where, Grievance.status.in_(sorted(OPEN_STATUSES)))
-            .group_by(Grievance.office_id, Grievance.category_id, Grievance.channel, late)):
-        rows = [total, children[child_of[office_id]],
-                channels.setdefault(channel.value, Row(channel.value, channel.value))]
-        if category_id in categories:
-            rows.append(categories[category_id])
-        for row in rows:
+            .group_by(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.admin_area, late)):
+        for row in rows_of(office_id, category_id, channel, area):
             row.open += count
             row.overdue += count if is_late else 0
 

@@ -74,7 +74,7 @@ def test_the_province_drills_down_to_districts_and_then_offices(browser, session
 def test_every_table_downloads_as_csv_with_the_same_figures(browser, session, month):
     builders.staff(session, username="north.head", role=Role.OFFICE_HEAD, office="RV-N", now=START)
     sign_in(browser, "north.head")
-    for table in ("offices", "categories", "channels", "weeks"):
+    for table in ("offices", "categories", "channels", "areas", "weeks"):
         answer = browser.get(f"/staff/dashboard.csv?table={table}")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
         assert "attachment" in answer.headers["content-disposition"]
@@ -86,6 +86,8 @@ def test_every_table_downloads_as_csv_with_the_same_figures(browser, session, mo
     categories = {r["code"]: r for r in csv.DictReader(io.StringIO(
         browser.get("/staff/dashboard.csv?table=categories").text))}
     assert categories["water"]["open"] == "6" and categories["roads"]["open"] == "1"  # open work by category too
+    areas = {r["code"]: r for r in csv.DictReader(io.StringIO(browser.get("/staff/dashboard.csv?table=areas").text))}
+    assert areas["RV-N"]["received"] == "7" and areas["RV-N"]["open"] == "7"
     assert offices["RV-N-ROADS"]["silence_median_hours"] == ""  # below the minimum count
     assert sum(int(r["received"]) for r in csv.DictReader(io.StringIO(
         browser.get("/staff/dashboard.csv?table=weeks").text))) == 7
