@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from escalation.models import Deadline, DeadlineKind
 from intake.access import Scope
@@ -44,52 +44,74 @@ class InboxRow:
 
 
 def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilters) -> tuple[list[InboxRow], int]:
-    """The grievances this scope works, nearest deadline first (none last); and how many match in all."""
-    running = (select(Deadline.grievance_id, func.min(Deadline.due_at).label("due_at"),
-                      func.max(Deadline.level).label("level"))
-               .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
-               .group_by(Deadline.grievance_id).subquery())
+    """The grievances this scope works, nearest running deadline first (none last); and how many match.
+
+    Driven from the running deadlines in due order (a partial index holds only those), so a page needs
+    about as many index entries as the scope's share of the work, not a pass over every open grievance.
+    """
+    conditions = _conditions(session, scope=scope, now=now, filters=filters)
+    total = session.scalar(select(func.count()).select_from(Grievance).where(*conditions)) or 0
+    wanted = max(filters.page, 1) * PAGE
+    found: dict[int, tuple[datetime, DeadlineKind, int]] = {}
+    batch = wanted * 2
+    while True:
+        rows = session.execute(
+            select(Deadline.grievance_id, Deadline.due_at, Deadline.kind, Deadline.level)
+            .join(Grievance, Grievance.id == Deadline.grievance_id)
+            .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), *conditions)
+            .order_by(Deadline.due_at, Deadline.id).limit(batch)).all()
+        for grievance_id, due_at, kind, level in rows:
+            if grievance_id not in found:
+                found[grievance_id] = (due_at, kind, level)
+            else:
+                first = found[grievance_id]
+                found[grievance_id] = (first[0], first[1], max(first[2], level))
+        if len(found) >= wanted or len(rows) < batch:
+            break
+        batch *= 4
+    ids = list(found)[:wanted]
+    if len(ids) < wanted:  # then those with no running clock, oldest first
+        ids += session.scalars(select(Grievance.id).where(*conditions, ~select(Deadline.id).where(
+            Deadline.grievance_id == Grievance.id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
+            .exists()).order_by(Grievance.received_at, Grievance.id).limit(wanted - len(ids))).all()
+    ids = ids[(max(filters.page, 1) - 1) * PAGE:]
+    details = {row[0]: row for row in session.execute(
+        select(Grievance.id, Grievance.tracking_number, Grievance.received_at, Grievance.status, Category.name,
+               Office.name, Grievance.text)
+        .outerjoin(Category, Category.id == Grievance.category_id)
+        .outerjoin(Office, Office.id == Grievance.office_id).where(Grievance.id.in_(ids)))}
+    out = []
+    for grievance_id in ids:
+        _, number, received, status, category, office, text = details[grievance_id]
+        due_at, kind, level = found.get(grievance_id, (None, None, 0))
+        out.append(InboxRow(number, received, status, category, office, text, due_at, kind, level))
+    return out, total
+
+
+def _conditions(session: Session, *, scope: Scope, now: datetime, filters: InboxFilters) -> list:
+    """The filters as conditions on grievances alone (the category and office by id)."""
     conditions = [scope.where()]
     if filters.status == "open":
         conditions.append(Grievance.status.in_(sorted(OPEN_STATUSES)))
     elif filters.status in {s.value for s in Status}:
         conditions.append(Grievance.status == Status(filters.status))
     if filters.category:
-        conditions.append(Category.code == filters.category.lower())
+        conditions.append(Grievance.category_id == select(Category.id).where(
+            Category.code == filters.category.lower()).scalar_subquery())
     if filters.office:
-        conditions.append(Office.code == filters.office.upper())
+        conditions.append(Grievance.office_id == select(Office.id).where(
+            Office.code == filters.office.upper()).scalar_subquery())
     if filters.overdue:
-        conditions.append(running.c.due_at <= now)
+        late = aliased(Deadline)  # the page's query reads deadlines itself: this one must not be correlated to it
+        conditions.append(select(late.id).where(
+            late.grievance_id == Grievance.id, late.met_at.is_(None), late.cancelled_at.is_(None),
+            late.due_at <= now).correlate(Grievance).exists())
     if filters.q.strip():
         words = filters.q.strip()[:100]
         number = words.upper().replace(" ", "")
-        conditions.append(or_(Grievance.tracking_number == number, Grievance.text.ilike(f"%{_escape(words)}%",
-                                                                                        escape="\\")))
-    base = (select(Grievance.tracking_number, Grievance.received_at, Grievance.status, Category.name, Office.name,
-                   Grievance.text, running.c.due_at, running.c.level)
-            .outerjoin(Category, Category.id == Grievance.category_id)
-            .outerjoin(Office, Office.id == Grievance.office_id)
-            .outerjoin(running, running.c.grievance_id == Grievance.id).where(*conditions))
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.execute(base.order_by(running.c.due_at.is_(None), running.c.due_at, Grievance.received_at)
-                           .limit(PAGE).offset((max(filters.page, 1) - 1) * PAGE)).all()
-    kinds = _nearest_kinds(session, [r.tracking_number for r in rows])
-    return [InboxRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], kinds.get(r[0]), r[7] or 0) for r in rows], total
-
-
-def _nearest_kinds(session: Session, numbers: list[str]) -> dict[str, DeadlineKind]:
-    """Which clock each listed grievance's nearest deadline is (first response, resolution, transfer)."""
-    if not numbers:
-        return {}
-    found: dict[str, tuple[datetime, DeadlineKind]] = {}
-    for number, due_at, kind in session.execute(
-            select(Grievance.tracking_number, Deadline.due_at, Deadline.kind)
-            .join(Deadline, Deadline.grievance_id == Grievance.id)
-            .where(Grievance.tracking_number.in_(numbers), Deadline.met_at.is_(None),
-                   Deadline.cancelled_at.is_(None))):
-        if number not in found or due_at < found[number][0]:
-            found[number] = (due_at, kind)
-    return {number: kind for number, (_, kind) in found.items()}
+        conditions.append(or_(Grievance.tracking_number == number,
+                              Grievance.text.ilike(f"%{_escape(words)}%", escape="\\")))
+    return conditions
 
 
 def _escape(text: str) -> str:

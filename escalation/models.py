@@ -6,11 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column, partial_index
 
+RUNNING = text("met_at IS NULL AND cancelled_at IS NULL")  # the staff inbox reads these in due order
 WARN_FRACTION = 0.2  # by default a warning goes out when a fifth of the time is left
 
 
@@ -81,7 +82,8 @@ class Deadline(Base):
 
     __tablename__ = "deadlines"
     __table_args__ = (partial_index("ix_deadlines_next_at", "next_at"),
-                      partial_index("ix_deadlines_warn_at", "warn_at"))
+                      partial_index("ix_deadlines_warn_at", "warn_at"),
+                      Index("ix_deadlines_running_due", "due_at", postgresql_where=RUNNING, sqlite_where=RUNNING))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)

@@ -84,3 +84,17 @@ def test_odd_filters_get_an_answer_not_a_crash(browser, session, work, query):
     builders.staff(session, username="water.officer", office="RV-N-WATER", now=START)
     sign_in(browser, "water.officer")
     assert browser.get(f"/staff/inbox?{query}").status_code in (200, 422)
+
+
+def test_pages_hold_each_grievance_once_in_deadline_order(browser, session):
+    """Sixty grievances, each with several running clocks: two pages, no repeats, nearest first."""
+    for i in range(60):
+        builders.grievance(session, now=START + timedelta(minutes=7 * i), phone=f"+97798120090{i:02d}",
+                           text=f"No water at house {i} in Northbank", commit=False)
+    session.commit()
+    builders.staff(session, username="water.officer", office="RV-N-WATER", now=START)
+    sign_in(browser, "water.officer")
+    first, second = listed(browser.get("/staff/inbox")), listed(browser.get("/staff/inbox?page=2"))
+    assert len(first) == 50 and len(second) == 10 and not set(first) & set(second)
+    ordered = [nearest_due(session, number) for number in first + second]
+    assert ordered == sorted(ordered)
