@@ -57,7 +57,7 @@ def seed(factory, *, grievances: int) -> None:  # noqa: ANN001
         for gid in range(start, min(start + CHUNK, grievances + 1)):
             office_id, category_id, areas = pairs[gid % len(pairs)]
             received = NOW - timedelta(minutes=(gid * 7919) % (365 * 24 * 60))
-            is_open = gid % 10 == 0
+            is_open = (gid * 2654435761) % 1000 < 100  # a tenth, spread over every office (not gid % 10)
             answered = None if is_open and gid % 20 == 0 else received + timedelta(hours=gid % 40)
             resolved = None if is_open else received + timedelta(hours=24 + gid % 200)
             rows.append({"id": gid, "tracking_number": tracking.number_for(gid), "secret_hash": "0" * 64,

@@ -15,6 +15,7 @@ from intake.services import OPEN_STATUSES
 from routing.models import CannedReply
 
 PAGE = 50
+SMALL = 2000  # below this many matching grievances the inbox sorts them itself
 
 
 @dataclass(frozen=True)
@@ -53,22 +54,19 @@ def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilter
     total = session.scalar(select(func.count()).select_from(Grievance).where(*conditions)) or 0
     wanted = max(filters.page, 1) * PAGE
     found: dict[int, tuple[datetime, DeadlineKind, int]] = {}
-    batch = wanted * 2
-    while True:
-        rows = session.execute(
-            select(Deadline.grievance_id, Deadline.due_at, Deadline.kind, Deadline.level)
-            .join(Grievance, Grievance.id == Deadline.grievance_id)
-            .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), *conditions)
-            .order_by(Deadline.due_at, Deadline.id).limit(batch)).all()
-        for grievance_id, due_at, kind, level in rows:
-            if grievance_id not in found:
-                found[grievance_id] = (due_at, kind, level)
-            else:
-                first = found[grievance_id]
-                found[grievance_id] = (first[0], first[1], max(first[2], level))
-        if len(found) >= wanted or len(rows) < batch:
-            break
-        batch *= 4
+    running = (select(Deadline.grievance_id, Deadline.due_at, Deadline.kind, Deadline.level)
+               .join(Grievance, Grievance.id == Deadline.grievance_id)
+               .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), *conditions))
+    if total <= SMALL:  # few grievances: read them all through the scope's indexes and sort here, rather
+        _keep_nearest(found, sorted(session.execute(running).all(), key=lambda r: (r[1], r[0])))  # than walk
+    else:  # every running deadline of the service in due order looking for this scope's
+        batch = wanted * 2
+        while True:
+            rows = session.execute(running.order_by(Deadline.due_at, Deadline.id).limit(batch)).all()
+            _keep_nearest(found, rows)
+            if len(found) >= wanted or len(rows) < batch:
+                break
+            batch *= 4
     ids = list(found)[:wanted]
     if len(ids) < wanted:  # then those with no running clock, oldest first
         ids += session.scalars(select(Grievance.id).where(*conditions, ~select(Deadline.id).where(
@@ -86,6 +84,16 @@ def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilter
         due_at, kind, level = found.get(grievance_id, (None, None, 0))
         out.append(InboxRow(number, received, status, category, office, text, due_at, kind, level))
     return out, total
+
+
+def _keep_nearest(found: dict[int, tuple[datetime, DeadlineKind, int]], rows: list) -> None:  # noqa: ANN001
+    """Per grievance, in the rows' order: its first (nearest) deadline, and the highest level of any."""
+    for grievance_id, due_at, kind, level in rows:
+        if grievance_id not in found:
+            found[grievance_id] = (due_at, kind, level)
+        else:
+            first = found[grievance_id]
+            found[grievance_id] = (first[0], first[1], max(first[2], level))
 
 
 def _conditions(session: Session, *, scope: Scope, now: datetime, filters: InboxFilters) -> list:
