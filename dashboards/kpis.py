@@ -99,8 +99,6 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
     channels: dict[str, Row] = {}
     areas: dict[str, Row] = {}
     week_counts: dict[datetime, int] = {since + timedelta(weeks=i): 0 for i in range(weeks)}
-    due = (select(Deadline.grievance_id, Deadline.due_at, Deadline.met_at)
-           .where(Deadline.kind == DeadlineKind.FIRST_RESPONSE).subquery())
 
     def rows_of(office_id: int, category_id: int | None, channel: Channel, area: str | None) -> list[Row]:
         """Every table line a grievance counts in."""
@@ -112,8 +110,10 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
     for office_id, category_id, channel, area, status, received, answered, resolved, due_at, met_at in (
             session.execute(select(Grievance.office_id, Grievance.category_id, Grievance.channel,
                                    Grievance.admin_area, Grievance.status, Grievance.received_at,
-                                   Grievance.first_response_at, Grievance.resolved_at, due.c.due_at, due.c.met_at)
-                            .outerjoin(due, due.c.grievance_id == Grievance.id)
+                                   Grievance.first_response_at, Grievance.resolved_at, Deadline.due_at,
+                                   Deadline.met_at)
+                            .outerjoin(Deadline, (Deadline.grievance_id == Grievance.id)
+                                       & (Deadline.kind == DeadlineKind.FIRST_RESPONSE))
                             .where(*where, Grievance.received_at >= since))):
         rows = rows_of(office_id, category_id, channel, area)
         week_counts[since + timedelta(weeks=(received - since).days // 7)] += 1
@@ -148,13 +148,11 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
 
 def overdue_now(session: Session, *, where: list, now: datetime, rows_of) -> None:  # noqa: ANN001
     """Open grievances, and those with a deadline passed and unmet, whenever they came in."""
-    running = (select(Deadline.grievance_id).where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None),
-                                                   Deadline.due_at <= now).distinct().subquery())
-    late = running.c.grievance_id.is_not(None)
+    late = select(Deadline.id).where(Deadline.grievance_id == Grievance.id, Deadline.met_at.is_(None),
+                                     Deadline.cancelled_at.is_(None), Deadline.due_at <= now).exists()
     for office_id, category_id, channel, area, is_late, count in session.execute(
             select(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.admin_area, late,
                    func.count())
-            .outerjoin(running, running.c.grievance_id == Grievance.id)
             .where(*where, Grievance.status.in_(sorted(OPEN_STATUSES)))
             .group_by(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.admin_area, late)):
         for row in rows_of(office_id, category_id, channel, area):
