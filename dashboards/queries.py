@@ -50,13 +50,19 @@ def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilter
     Driven from the running deadlines in due order (a partial index holds only those), so a page needs
     about as many index entries as the scope's share of the work, not a pass over every open grievance.
     """
-    conditions = _conditions(session, scope=scope, now=now, filters=filters)
-    total = session.scalar(select(func.count()).select_from(Grievance).where(*conditions)) or 0
+    conditions = _conditions(session, scope=scope, filters=filters)
+    late = aliased(Deadline)
+    overdue = select(late.id).where(late.grievance_id == Grievance.id, late.met_at.is_(None),
+                                    late.cancelled_at.is_(None), late.due_at <= now).correlate(Grievance).exists()
+    total = session.scalar(select(func.count()).select_from(Grievance)
+                           .where(*conditions, *([overdue] if filters.overdue else []))) or 0
     wanted = max(filters.page, 1) * PAGE
     found: dict[int, tuple[datetime, DeadlineKind, int]] = {}
     running = (select(Deadline.grievance_id, Deadline.due_at, Deadline.kind, Deadline.level)
                .join(Grievance, Grievance.id == Deadline.grievance_id)
-               .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), *conditions))
+               .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), *conditions,
+                      *([Deadline.due_at <= now] if filters.overdue else [])))  # walked in due order: the first
+    # deadline found for a grievance is its nearest, so "overdue" is that one having passed
     if total <= SMALL:  # few grievances: read them all through the scope's indexes and sort here, rather
         _keep_nearest(found, sorted(session.execute(running).all(), key=lambda r: (r[1], r[0])))  # than walk
     else:  # every running deadline of the service in due order looking for this scope's
@@ -68,7 +74,7 @@ def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilter
                 break
             batch *= 4
     ids = list(found)[:wanted]
-    if len(ids) < wanted:  # then those with no running clock, oldest first
+    if len(ids) < wanted and not filters.overdue:  # then those with no running clock, oldest first
         ids += session.scalars(select(Grievance.id).where(*conditions, ~select(Deadline.id).where(
             Deadline.grievance_id == Grievance.id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
             .exists()).order_by(Grievance.received_at, Grievance.id).limit(wanted - len(ids))).all()
@@ -96,8 +102,8 @@ def _keep_nearest(found: dict[int, tuple[datetime, DeadlineKind, int]], rows: li
             found[grievance_id] = (first[0], first[1], max(first[2], level))
 
 
-def _conditions(session: Session, *, scope: Scope, now: datetime, filters: InboxFilters) -> list:
-    """The filters as conditions on grievances alone (the category and office by id)."""
+def _conditions(session: Session, *, scope: Scope, filters: InboxFilters) -> list:
+    """The filters as conditions on grievances alone (the category and office by id; overdue is the caller's)."""
     conditions = [scope.where()]
     if filters.status == "open":
         conditions.append(Grievance.status.in_(sorted(OPEN_STATUSES)))
@@ -109,11 +115,6 @@ def _conditions(session: Session, *, scope: Scope, now: datetime, filters: Inbox
     if filters.office:
         conditions.append(Grievance.office_id == select(Office.id).where(
             Office.code == filters.office.upper()).scalar_subquery())
-    if filters.overdue:
-        late = aliased(Deadline)  # the page's query reads deadlines itself: this one must not be correlated to it
-        conditions.append(select(late.id).where(
-            late.grievance_id == Grievance.id, late.met_at.is_(None), late.cancelled_at.is_(None),
-            late.due_at <= now).correlate(Grievance).exists())
     if filters.q.strip():
         words = filters.q.strip()[:100]
         number = words.upper().replace(" ", "")

@@ -87,7 +87,7 @@ def test_odd_filters_get_an_answer_not_a_crash(browser, session, work, query):
 
 
 @pytest.mark.parametrize("small", [2000, 0], ids=["sorted-here", "walked-in-due-order"])
-def test_pages_hold_each_grievance_once_in_deadline_order(browser, session, monkeypatch, small):
+def test_pages_hold_each_grievance_once_in_deadline_order(browser, session, clock, monkeypatch, small):
     """Sixty grievances, each with several running clocks: two pages, no repeats, nearest first, whichever
     way the inbox reads them (a big scope walks the running deadlines in due order)."""
     monkeypatch.setattr("dashboards.queries.SMALL", small)
@@ -101,3 +101,8 @@ def test_pages_hold_each_grievance_once_in_deadline_order(browser, session, monk
     assert len(first) == 50 and len(second) == 10 and not set(first) & set(second)
     ordered = [nearest_due(session, number) for number in first + second]
     assert ordered == sorted(ordered)
+    clock.now = ordered[9]  # the ten nearest have come due
+    sign_in(browser, "water.officer")
+    overdue = listed(browser.get("/staff/inbox?overdue=1"))
+    assert overdue == (first + second)[:len(overdue)] and len(overdue) >= 10
+    assert all(nearest_due(session, number) <= clock.now for number in overdue)
