@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from escalation.models import Basis, Deadline, DeadlineKind  # noqa: E402
 from intake import tracking  # noqa: E402
 from intake.models import Category, Channel, Confidentiality, Grievance, Office, Priority, StaffUser, Status  # noqa: E402
 from tests.databases import throwaway_database  # noqa: E402
+from tests.live import free_port, wait_ready  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 CHUNK = 20_000
@@ -110,9 +110,7 @@ def bench(url: str, *, grievances: int, requests: int) -> list[tuple[str, str, f
             seed(factory, grievances=grievances)
             settle(engine)
             tokens = {seat: sign_in(factory, username) for seat, username in SEATS}
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
+            port = free_port()
             env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")} | {
                 "REDRESS_DATABASE_URL": url, "REDRESS_MODEL_DIR": models, "REDRESS_SCHEDULER_ENABLED": "false",
                 "REDRESS_STAFF_IDLE_MINUTES": "100000", "PYTHONPATH": str(ROOT)}
@@ -120,13 +118,7 @@ def bench(url: str, *, grievances: int, requests: int) -> list[tuple[str, str, f
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             base = f"http://127.0.0.1:{port}"
             try:
-                for _ in range(600):
-                    try:
-                        if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    time.sleep(0.1)
+                wait_ready(base)
                 out = []
                 with httpx.Client(base_url=base, timeout=120) as client:
                     for seat, _ in SEATS:

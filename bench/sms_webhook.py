@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.databases import throwaway_database  # noqa: E402
 from tests.fakes.twilio import FakeTwilio, inbound_params, sign  # noqa: E402
+from tests.live import free_port, wait_ready  # noqa: E402
 
 SID = "AC" + "b" * 32
 TOKEN = "bench-token"
@@ -42,12 +42,6 @@ TEXTS = [
     "big potholes on the main road near the school in Northbank",
     "my old age pension has not been paid for three months, Southvale",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -125,17 +119,6 @@ def bench(url: str, *, requests: int, concurrency: int, rate: float, paced: int)
             "p50_ms": statistics.median(steady) * 1000, "p99_ms": percentile(steady, 0.99) * 1000,
             "acks": len(to_ack), "ack_p50_ms": statistics.median(to_ack) * 1000,
             "ack_p95_ms": percentile(to_ack, 0.95) * 1000, "ack_p99_ms": percentile(to_ack, 0.99) * 1000}
-
-
-def wait_ready(base: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not become ready")
 
 
 def main() -> None:

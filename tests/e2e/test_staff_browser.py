@@ -13,6 +13,14 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .map(el => el.name || el.id)"""
 
 
+def sign_in(page, username: str) -> None:
+    page.goto("/staff/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/inbox")
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -70,11 +78,7 @@ def test_an_officer_signs_in_by_keyboard_and_works_a_grievance_to_resolution(bro
 def test_staff_pages_fit_a_small_screen(browser_page):
     page = browser_page
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto("/staff/login")
-    page.get_by_label("Username").fill("rv-n.head")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/inbox")
+    sign_in(page, "rv-n.head")
     fits = "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
     assert page.evaluate(fits)
     shot(page, "05-inbox-phone")
@@ -86,11 +90,7 @@ def test_staff_pages_fit_a_small_screen(browser_page):
 
 def test_a_manager_drills_down_from_the_province_to_an_office(browser_page):
     page = browser_page
-    page.goto("/staff/login")
-    page.get_by_label("Username").fill("rv.manager")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/inbox")
+    sign_in(page, "rv.manager")
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url("**/staff/dashboard")
     assert page.locator("h1").inner_text().startswith("Riverlands Province")
@@ -115,11 +115,7 @@ def test_a_manager_drills_down_from_the_province_to_an_office(browser_page):
 
 def test_a_head_produces_this_weeks_meeting_pack_and_records_a_decision(browser_page):
     page = browser_page
-    page.goto("/staff/login")
-    page.get_by_label("Username").fill("rv-n.head")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/inbox")
+    sign_in(page, "rv-n.head")
     page.get_by_role("link", name="Weekly meeting").click()
     page.wait_for_url("**/staff/meeting")
     assert page.locator("h1").inner_text().startswith("Weekly complaint meeting")
