@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,8 +23,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +37,7 @@ from intake.accounts import create_api_key  # noqa: E402
 from intake.models import Role  # noqa: E402
 from intake.queries import office_by_code  # noqa: E402
 from tests.databases import throwaway_database  # noqa: E402
+from tests.live import free_port, wait_ready  # noqa: E402
 
 AREAS = ["RV-N", "RV-C", "RV-S"]
 CATEGORIES = ["water", "electricity", "roads", "waste", None]
@@ -59,29 +57,11 @@ def prepare(url: str, model_dir: str) -> str:
     return key
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {"REDRESS_DATABASE_URL": url, "REDRESS_SCHEDULER_ENABLED": "false"}
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port",
                              str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
                             cwd=ROOT, env=env)
-
-
-def wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server did not become ready")
 
 
 def request_bytes(port: int, key: str, i: int, intake: bool) -> bytes:

@@ -120,6 +120,13 @@ def client(app) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.fixture
+def browser(app) -> Iterator[TestClient]:
+    """A client over https, as browsers must be for the staff pages' __Host- cookies; redirects not followed."""
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent

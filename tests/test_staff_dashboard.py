@@ -8,19 +8,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from intake import services
 from intake.models import Role
 from tests import builders
 from tests.conftest import START
 from tests.test_staff_signin import sign_in
-
-
-@pytest.fixture
-def browser(app):
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        yield client
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from core.outbox import OutboxMessage
@@ -17,12 +16,6 @@ from tests.conftest import START
 from tests.test_staff_signin import sign_in
 
 CITIZEN = "+9779812002001"
-
-
-@pytest.fixture
-def browser(app):
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        yield client
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dashboards.models import ActionItem, ActionStatus, StaffSession
@@ -18,12 +17,6 @@ from tests.test_staff_signin import sign_in
 
 WEEK = "2026-W47"  # START is Monday 16 November 2026
 NEXT_WEEK = "2026-W48"
-
-
-@pytest.fixture
-def browser(app):
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        yield client
 
 
 @pytest.fixture

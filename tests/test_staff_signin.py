@@ -14,13 +14,6 @@ from tests.builders import STAFF_PASSWORD
 from tests.conftest import START
 
 
-@pytest.fixture
-def browser(app):
-    """A client over https, as browsers must be for __Host- cookies (localhost counts as secure for them)."""
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        yield client
-
-
 def login_form(browser, next_: str = "") -> str:
     page = browser.get("/staff/login" + (f"?next={next_}" if next_ else ""))
     assert page.status_code == 200
