@@ -74,8 +74,9 @@ def pack_file(session: Any, *, office_code: str, week: str) -> str:
 
 
 def _context(session: Any, built: meeting.Pack, *, editable: bool, error: str | None = None) -> dict[str, Any]:
-    parents = {o.id: o.parent_id for o in queries.offices(session)}
-    owners = [o for o in queries.offices(session) if o.id in subtree(parents, built.office.id)]
+    offices = queries.offices(session)
+    inside = subtree({o.id: o.parent_id for o in offices}, built.office.id)
+    owners = [o for o in offices if o.id in inside]
     return {"p": built, "kind_words": KIND_WORDS, "editable": editable, "error": error,
             "owners": [(o.code, o.name) for o in owners], "local": lambda at: at.astimezone(
                 built.start.tzinfo).strftime("%a %d %b %H:%M")}

@@ -15,6 +15,7 @@ from intake.services import OPEN_STATUSES
 from routing.models import CannedReply
 
 PAGE = 50
+MAX_PAGE = 200  # 10,000 grievances deep: past that, filters find work faster than paging
 SMALL = 2000  # below this many matching grievances the inbox sorts them itself
 
 

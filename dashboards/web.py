@@ -32,7 +32,7 @@ def home() -> Response:
 def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, status: str = "open",
           category: str = "", office: str = "", q: str = "", overdue: bool = False, page: int = 1) -> Response:
     filters = queries.InboxFilters(status=status[:24], category=category[:32], office=office[:32], q=q[:100],
-                                   overdue=overdue, page=min(max(page, 1), 10_000))
+                                   overdue=overdue, page=min(max(page, 1), queries.MAX_PAGE))
     rows, total = queries.inbox(session, scope=staff.scope, now=now, filters=filters)
     done = "The grievance moved to an office whose work you do not see." if request.query_params.get("done") else None
     zone = ZoneInfo(staff.timezone)

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from escalation.models import Deadline
@@ -14,12 +13,6 @@ from intake.models import Grievance, Role
 from tests import builders
 from tests.conftest import START
 from tests.test_staff_signin import sign_in
-
-
-@pytest.fixture
-def browser(app):
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        yield client
 
 
 def listed(page) -> list[str]:
@@ -106,3 +99,10 @@ def test_pages_hold_each_grievance_once_in_deadline_order(browser, session, cloc
     overdue = listed(browser.get("/staff/inbox?overdue=1"))
     assert overdue == (first + second)[:len(overdue)] and len(overdue) >= 10
     assert all(nearest_due(session, number) <= clock.now for number in overdue)
+
+
+def test_a_page_far_past_the_end_is_bounded_and_empty(browser, session, work):
+    builders.staff(session, username="water.officer", office="RV-N-WATER", now=START)
+    sign_in(browser, "water.officer")
+    page = browser.get("/staff/inbox?page=99999999")
+    assert page.status_code == 200 and listed(page) == [] and "2 grievances" in page.text
