@@ -19,6 +19,7 @@ from channels.gateways import InboxGateway, sms_gateway
 from core.clock import Clock
 from core.outbox import OutboxChannel
 from core.settings import Settings
+from dashboards import rollups
 from escalation import sweep
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Jo
             lambda now: deliver_due(factory, gateways=gateways, now=now, policy=policy)),
         Job("escalation", "warn offices of near deadlines and climb the escalation ladder for passed ones",
             settings.escalation_interval_seconds, lambda now: sweep.run(factory, now=now)),
+        Job("rollups", "count the dashboards' daily figures for new days and recount the days whose grievances changed",
+            settings.rollup_interval_seconds, lambda now: rollups.run(factory, now=now)),
         Job("retrain", "train a routing model from new corrections; promote it only if it is not worse",
             settings.retrain_interval_hours * 3600, lambda now: _retrain(settings, factory, now)),
     ]

@@ -54,7 +54,7 @@ def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: S
         for row in [*rows, board.total]:
             writer.writerow([row.key, row.name, row.received, row.open, row.overdue, row.answered,
                              _blank(row.silence_median), _blank(row.silence_p90), _blank(row.within_share),
-                             len(row.resolutions), _blank(row.resolution_median), row.escalations,
+                             row.resolved, _blank(row.resolution_median), row.escalations,
                              row.transfers_out, _blank(row.transfer_median), row.published])
     name = f"redress-{table}-{node.code}-{board.since.date().isoformat()}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",

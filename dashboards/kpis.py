@@ -1,6 +1,7 @@
 """Management figures for one node of the office tree: volumes, silence, resolution, escalations, transfers.
 
-Every figure counts only grievances the caller's `Scope` allows, inside the chosen office's subtree.
+Every figure counts only grievances the caller's `Scope` allows, inside the chosen office's subtree. The
+grievances' own figures come from the daily rollups (`dashboards.rollups`), the rest from their tables.
 A row for fewer than the minimum count of grievances gives counts but no times or shares, so no
 figure describes a handful of people. The drill-down groups by the node's children (a province's
 districts, a district's offices), each with its whole subtree.
@@ -15,10 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation.models import Deadline, DeadlineKind, Escalation
+from dashboards import rollups, tally
+from dashboards.tally import Tally
+from escalation.models import Escalation
 from intake.access import Scope, subtree
-from intake.models import Category, Channel, Grievance, Office, Status
-from intake.services import OPEN_STATUSES
+from intake.models import Category, Grievance, Office, Role, Status
 from routing.models import CorrectionKind, RoutingCorrection
 
 
@@ -28,47 +30,52 @@ class Row:
 
     key: str
     name: str
-    received: int = 0
-    open: int = 0
-    overdue: int = 0
-    answered: int = 0
-    silences: list[float] = field(default_factory=list, repr=False)
-    within: int = 0
-    judged: int = 0
-    resolutions: list[float] = field(default_factory=list, repr=False)
+    tally: Tally = field(default_factory=Tally, repr=False)
     escalations: int = 0
     transfers_out: int = 0
     held_hours: list[float] = field(default_factory=list, repr=False)
     published: bool = False
 
-    def median(self, values: list[float]) -> float | None:
-        return round(statistics.median(values), 1) if self.published and values else None
+    @property
+    def received(self) -> int:
+        return self.tally.received
 
-    def p90(self, values: list[float]) -> float | None:
-        if not self.published or not values:
-            return None
-        ordered = sorted(values)
-        return round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1)
+    @property
+    def open(self) -> int:
+        return self.tally.open
+
+    @property
+    def overdue(self) -> int:
+        return self.tally.overdue
+
+    @property
+    def answered(self) -> int:
+        return self.tally.answered
+
+    @property
+    def resolved(self) -> int:
+        return self.tally.resolved
 
     @property
     def silence_median(self) -> float | None:
-        return self.median(self.silences)
+        return tally.median(self.tally.silences) if self.published else None
 
     @property
     def silence_p90(self) -> float | None:
-        return self.p90(self.silences)
+        return tally.p90(self.tally.silences) if self.published else None
 
     @property
     def within_share(self) -> float | None:
-        return round(self.within / self.judged, 3) if self.published and self.judged else None
+        judged = self.tally.judged
+        return round(self.tally.within / judged, 3) if self.published and judged else None
 
     @property
     def resolution_median(self) -> float | None:
-        return self.median(self.resolutions)
+        return tally.median(self.tally.resolutions) if self.published else None
 
     @property
     def transfer_median(self) -> float | None:
-        return self.median(self.held_hours)
+        return round(statistics.median(self.held_hours), 1) if self.published and self.held_hours else None
 
 
 @dataclass
@@ -90,35 +97,34 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
     parents = dict(session.execute(select(Office.id, Office.parent_id)).all())
     offices = {o.id: o for o in session.scalars(select(Office))}
     inside = subtree(parents, node.id)
+    if scope.office_ids is not None:
+        inside &= scope.office_ids
     child_of = _child_map(parents, node.id, inside)
-    where = [scope.where(), Grievance.office_id.in_(sorted(inside))]
 
     total = Row(node.code, node.name)
     children = {cid: Row(offices[cid].code, offices[cid].name) for cid in set(child_of.values())}
-    categories = {c.id: Row(c.code, c.name) for c in session.scalars(select(Category))}
-    channels: dict[str, Row] = {}
-    areas: dict[str, Row] = {}
+    categories = {str(c.id): Row(c.code, c.name) for c in session.scalars(select(Category))}
+    facet_rows: dict[str, dict[str, Row]] = {"category": categories, "channel": {}, "area": {}}
     week_counts: dict[datetime, int] = {since + timedelta(weeks=i): 0 for i in range(weeks)}
 
-    def rows_of(office_id: int, category_id: int | None, channel: Channel, area: str | None) -> list[Row]:
-        """Every table line a grievance counts in."""
-        rows = [total, children[child_of[office_id]], channels.setdefault(channel.value, Row(channel.value,
-                                                                                            channel.value)),
-                areas.setdefault(area or "", Row(area or "", area or "not given"))]
-        return rows + ([categories[category_id]] if category_id in categories else [])
+    def add(office_id: int, facet: str, value: str, one: Tally) -> None:
+        if facet == "all":
+            total.tally.add(one)
+            children[child_of[office_id]].tally.add(one)
+        elif facet == "category":
+            if value in categories:
+                categories[value].tally.add(one)
+        else:
+            name = value if facet == "channel" else (value or "not given")
+            facet_rows[facet].setdefault(value, Row(value, name)).tally.add(one)
 
-    for office_id, category_id, channel, area, status, received, answered, resolved, due_at, met_at in (
-            session.execute(select(Grievance.office_id, Grievance.category_id, Grievance.channel,
-                                   Grievance.admin_area, Grievance.status, Grievance.received_at,
-                                   Grievance.first_response_at, Grievance.resolved_at, Deadline.due_at,
-                                   Deadline.met_at)
-                            .outerjoin(Deadline, (Deadline.grievance_id == Grievance.id)
-                                       & (Deadline.kind == DeadlineKind.FIRST_RESPONSE))
-                            .where(*where, Grievance.received_at >= since))):
-        rows = rows_of(office_id, category_id, channel, area)
-        week_counts[since + timedelta(weeks=(received - since).days // 7)] += 1
-        for row in rows:
-            _count(row, status, received, answered, resolved, due_at, met_at, now)
+    for day, office_id, facet, value, one in rollups.read(
+            session, offices=inside, integrity=scope.role == Role.ADMIN or scope.sees_integrity,
+            since=since.date(), now=now):
+        add(office_id, facet, value, one)
+        if facet == "all" and day is not None:
+            week_counts[since + timedelta(weeks=(day - since.date()).days // 7)] += one.received
+    where = [scope.where(), Grievance.office_id.in_(sorted(inside))]
     for office_id, count in session.execute(
             select(Escalation.office_id, func.count()).join(Grievance, Grievance.id == Escalation.grievance_id)
             .where(*where, Escalation.at >= since).group_by(Escalation.office_id)):
@@ -133,43 +139,18 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
             row.transfers_out += 1
             if held is not None:
                 row.held_hours.append(held / 3600)
-    overdue_now(session, where=where, now=now, rows_of=rows_of)
-    for row in [total, *children.values(), *categories.values(), *channels.values(), *areas.values()]:
+    rows = [total, *children.values(), *(r for group in facet_rows.values() for r in group.values())]
+    for row in rows:
+        row.tally.settle(now)
         row.published = row.received >= min_count
     triage = session.scalar(select(func.count()).select_from(Grievance).where(
         scope.where(), Grievance.status == Status.TRIAGE)) if scope.sees_unrouted else 0
     return Dashboard(node=node, path=_path(offices, node, scope), since=since, total=total,
                      children=_worst_first(children.values()),
                      categories=_worst_first(r for r in categories.values() if r.received or r.open),
-                     channels=sorted(channels.values(), key=lambda r: -r.received),
-                     areas=sorted(areas.values(), key=lambda r: (-r.received, -r.open, r.key)),
+                     channels=sorted(facet_rows["channel"].values(), key=lambda r: -r.received),
+                     areas=sorted(facet_rows["area"].values(), key=lambda r: (-r.received, -r.open, r.key)),
                      weeks=sorted(week_counts.items()), triage=triage or 0)
-
-
-def overdue_now(session: Session, *, where: list, now: datetime, rows_of) -> None:  # noqa: ANN001
-    """Open grievances, and those with a deadline passed and unmet, whenever they came in."""
-    late = select(Deadline.id).where(Deadline.grievance_id == Grievance.id, Deadline.met_at.is_(None),
-                                     Deadline.cancelled_at.is_(None), Deadline.due_at <= now).exists()
-    for office_id, category_id, channel, area, is_late, count in session.execute(
-            select(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.admin_area, late,
-                   func.count())
-            .where(*where, Grievance.status.in_(sorted(OPEN_STATUSES)))
-            .group_by(Grievance.office_id, Grievance.category_id, Grievance.channel, Grievance.admin_area, late)):
-        for row in rows_of(office_id, category_id, channel, area):
-            row.open += count
-            row.overdue += count if is_late else 0
-
-
-def _count(row: Row, status: Status, received: datetime, answered: datetime | None, resolved: datetime | None,
-           due_at: datetime | None, met_at: datetime | None, now: datetime) -> None:
-    row.received += 1
-    row.answered += answered is not None
-    row.silences.append(((answered or now) - received).total_seconds() / 3600)  # unanswered: silence so far
-    if due_at is not None and (met_at is not None or due_at <= now):
-        row.judged += 1
-        row.within += met_at is not None and met_at <= due_at
-    if resolved is not None:
-        row.resolutions.append((resolved - received).total_seconds() / 3600)
 
 
 def _child_map(parents: dict[int, int | None], node: int, inside: frozenset[int]) -> dict[int, int]:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from core import grievance_changes
 from core.db import UTCDateTime, bulk_insert
 from core.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from escalation.models import Deadline, Escalation
@@ -93,6 +94,7 @@ def write(session: Session, claims: list[dict[str, Any]], *, now: datetime) -> i
         where=climbs.c.citizen_channel.is_not(None))
     session.execute(update(Grievance).where(Grievance.id == c.grievance_id, c.moves)
                     .values(office_id=c.office_id, updated_at=now).execution_options(synchronize_session=False))
+    grievance_changes.mark_from(session, select(c.grievance_id).where(c.moves))  # the dashboards recount them
     CLAIMS.drop(connection)
     return sum(1 for claim in claims if claim["escalates"] and claim["deadline_id"] in won)
 

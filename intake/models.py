@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import grievance_changes  # noqa: F401 - wherever grievances are written, changes are marked
 from core.db import Base, enum_column
 
 MAX_TEXT_CHARS = 5000
@@ -165,6 +166,7 @@ class Grievance(Base):
     __table_args__ = (
         Index("ix_grievances_office_status", "office_id", "status"),
         Index("ix_grievances_status_received", "status", "received_at"),
+        Index("ix_grievances_received_at", "received_at"),  # the dashboards recount grievances by day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

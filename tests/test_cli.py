@@ -104,15 +104,18 @@ def test_jobs_list_and_run_with_injected_clock(cli_database):
     assert "retrain" in redress("jobs", "list", url=url).stdout
     idle = redress("jobs", "run", "retrain", "--now", "2030-01-01T09:00:00Z", url=url)
     assert "retrain at 2030-01-01T09:00:00+00:00: 0 done" in idle.stdout, "no corrections: nothing trained"
+    counted = redress("jobs", "run", "rollups", url=url).stdout
+    assert int(counted.rsplit(": ", 1)[1].split()[0]) > 0, counted  # the demo's days
+    assert redress("jobs", "run", "rollups", url=url).stdout.endswith(": 0 done\n"), "nothing changed since"
 
 
 def test_db_commands(new_database_url):
     url = new_database_url()
     assert "current: None" in redress("db", "current", url=url).stdout
-    assert "revision 0009" in redress("db", "upgrade", url=url).stdout
-    assert "revision 0008" in redress("db", "downgrade", "-1", url=url).stdout
+    assert "revision 0010" in redress("db", "upgrade", url=url).stdout
+    assert "revision 0009" in redress("db", "downgrade", "-1", url=url).stdout
     assert "None" in redress("db", "downgrade", "base", url=url).stdout
-    assert "revision 0009" in redress("db", "upgrade", "head", url=url).stdout
+    assert "revision 0010" in redress("db", "upgrade", "head", url=url).stdout
 
 
 def test_invalid_settings_are_reported(tmp_path):
