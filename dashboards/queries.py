@@ -16,7 +16,7 @@ from routing.models import CannedReply
 
 PAGE = 50
 MAX_PAGE = 200  # 10,000 grievances deep: past that, filters find work faster than paging
-SMALL = 2000  # below this many matching grievances the inbox sorts them itself
+SMALL = 2000  # counted exactly up to here, and read whole and sorted here; more: walked, "more than" counted
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ class InboxRow:
 
 
 def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilters) -> tuple[list[InboxRow], int]:
-    """The grievances this scope works, nearest running deadline first (none last); and how many match.
+    """The grievances this scope works, nearest running deadline first (none last); and how many match, up
+    to SMALL + 1 (a province's 100,000 open grievances took a third of a second to count exactly, for a
+    number nobody pages through; "more than 2,000" says what matters).
 
     Driven from the running deadlines in due order (a partial index holds only those), so a page needs
     about as many index entries as the scope's share of the work, not a pass over every open grievance.
@@ -55,8 +57,9 @@ def inbox(session: Session, *, scope: Scope, now: datetime, filters: InboxFilter
     late = aliased(Deadline)
     overdue = select(late.id).where(late.grievance_id == Grievance.id, late.met_at.is_(None),
                                     late.cancelled_at.is_(None), late.due_at <= now).correlate(Grievance).exists()
-    total = session.scalar(select(func.count()).select_from(Grievance)
-                           .where(*conditions, *([overdue] if filters.overdue else []))) or 0
+    total = session.scalar(select(func.count()).select_from(
+        select(Grievance.id).where(*conditions, *([overdue] if filters.overdue else [])).limit(SMALL + 1)
+        .subquery())) or 0
     wanted = max(filters.page, 1) * PAGE
     found: dict[int, tuple[datetime, DeadlineKind, int]] = {}
     running = (select(Deadline.grievance_id, Deadline.due_at, Deadline.kind, Deadline.level)

@@ -43,7 +43,8 @@ def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, s
     return render(request, "inbox.html", staff, {
         "rows": rows, "total": total, "notice": done, "filters": filters, "now": now,
         "default_filters": queries.InboxFilters(),
-        "page_size": queries.PAGE, "page_url": page_url, "categories": queries.categories(session),
+        "page_size": queries.PAGE, "max_page": queries.MAX_PAGE, "count_cap": queries.SMALL,
+        "page_url": page_url, "categories": queries.categories(session),
         "offices": queries.offices(session, staff.scope), "statuses": STATUS_CHOICES, "status_words": STATUS_WORDS,
         "kind_words": KIND_WORDS, "local": lambda at: at.astimezone(zone).strftime("%a %d %b %H:%M")})
 

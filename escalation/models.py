@@ -83,7 +83,8 @@ class Deadline(Base):
     __tablename__ = "deadlines"
     __table_args__ = (partial_index("ix_deadlines_next_at", "next_at"),
                       partial_index("ix_deadlines_warn_at", "warn_at"),
-                      Index("ix_deadlines_running_due", "due_at", postgresql_where=RUNNING, sqlite_where=RUNNING))
+                      Index("ix_deadlines_running_due", "due_at", "grievance_id", postgresql_where=RUNNING,
+                            sqlite_where=RUNNING))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)

@@ -164,7 +164,7 @@ class Citizen(Base):
 class Grievance(Base):
     __tablename__ = "grievances"
     __table_args__ = (
-        Index("ix_grievances_office_status", "office_id", "status"),
+        Index("ix_grievances_office_status_confidentiality", "office_id", "status", "confidentiality"),  # counts
         Index("ix_grievances_status_received", "status", "received_at"),
         Index("ix_grievances_received_at", "received_at"),  # the dashboards recount grievances by day
     )

@@ -106,3 +106,18 @@ def test_a_page_far_past_the_end_is_bounded_and_empty(browser, session, work):
     sign_in(browser, "water.officer")
     page = browser.get("/staff/inbox?page=99999999")
     assert page.status_code == 200 and listed(page) == [] and "2 grievances" in page.text
+
+
+def test_a_count_past_the_last_page_says_more_than(browser, session, monkeypatch, work):
+    """Counting stops at the cap: the heading says "more than", and paging goes on to the last page."""
+    monkeypatch.setattr("dashboards.queries.PAGE", 1)
+    monkeypatch.setattr("dashboards.queries.SMALL", 1)
+    builders.staff(session, username="water.officer", office="RV-N-WATER", now=START)
+    sign_in(browser, "water.officer")
+    page = browser.get("/staff/inbox")
+    assert page.status_code == 200 and "more than 1 grievances" in page.text and len(listed(page)) == 1
+    assert ">Next<" in page.text
+    second = browser.get("/staff/inbox?page=2")
+    assert len(listed(second)) == 1 and listed(second) != listed(page)
+    monkeypatch.setattr("dashboards.queries.MAX_PAGE", 2)
+    assert ">Next<" not in browser.get("/staff/inbox?page=2").text  # the last page there is

@@ -18,7 +18,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+RUNNING = sa.text('met_at IS NULL AND cancelled_at IS NULL')
+
+
 def upgrade() -> None:
+    op.drop_index('ix_deadlines_running_due', table_name='deadlines')  # with the grievance: overdue counts
+    op.create_index('ix_deadlines_running_due', 'deadlines', ['due_at', 'grievance_id'], postgresql_where=RUNNING,
+                    sqlite_where=RUNNING)  # read the index alone
     op.create_table('grievance_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('grievance_id', sa.Integer(), nullable=False),
@@ -56,11 +62,19 @@ def upgrade() -> None:
 
     with op.batch_alter_table('grievances', schema=None) as batch_op:
         batch_op.create_index('ix_grievances_received_at', ['received_at'], unique=False)
+        batch_op.drop_index('ix_grievances_office_status')  # the inbox's counts read the wider one alone
+        batch_op.create_index('ix_grievances_office_status_confidentiality', ['office_id', 'status', 'confidentiality'],
+                              unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_deadlines_running_due', table_name='deadlines')
+    op.create_index('ix_deadlines_running_due', 'deadlines', ['due_at'], postgresql_where=RUNNING,
+                    sqlite_where=RUNNING)
     with op.batch_alter_table('grievances', schema=None) as batch_op:
         batch_op.drop_index('ix_grievances_received_at')
+        batch_op.drop_index('ix_grievances_office_status_confidentiality')
+        batch_op.create_index('ix_grievances_office_status', ['office_id', 'status'], unique=False)
 
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.drop_index('ix_escalations_at')
