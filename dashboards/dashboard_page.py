@@ -50,12 +50,13 @@ def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: S
                 "areas": board.areas}[table]
         writer.writerow(["code", "name", "received", "open", "overdue", "answered", "silence_median_hours",
                          "silence_p90_hours", "within_deadline_share", "resolved", "resolution_median_hours",
-                         "escalations", "transfers_out", "transfer_median_hours", "published"])
+                         "escalations", "transfers_out", "transfer_median_hours", "published", "received_per_week"])
         for row in [*rows, board.total]:
             writer.writerow([row.key, row.name, row.received, row.open, row.overdue, row.answered,
                              _blank(row.silence_median), _blank(row.silence_p90), _blank(row.within_share),
                              row.resolved, _blank(row.resolution_median), row.escalations,
-                             row.transfers_out, _blank(row.transfer_median), row.published])
+                             row.transfers_out, _blank(row.transfer_median), row.published,
+                             ";".join(str(count) for count in row.weekly)])
     name = f"redress-{table}-{node.code}-{board.since.date().isoformat()}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -31,6 +31,7 @@ class Row:
     key: str
     name: str
     tally: Tally = field(default_factory=Tally, repr=False)
+    weekly: list[int] = field(default_factory=list)  # received per week of the period, oldest first
     escalations: int = 0
     transfers_out: int = 0
     held_hours: list[float] = field(default_factory=list, repr=False)
@@ -101,29 +102,31 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
         inside &= scope.office_ids
     child_of = _child_map(parents, node.id, inside)
 
-    total = Row(node.code, node.name)
-    children = {cid: Row(offices[cid].code, offices[cid].name) for cid in set(child_of.values())}
-    categories = {str(c.id): Row(c.code, c.name) for c in session.scalars(select(Category))}
-    facet_rows: dict[str, dict[str, Row]] = {"category": categories, "channel": {}, "area": {}}
-    week_counts: dict[datetime, int] = {since + timedelta(weeks=i): 0 for i in range(weeks)}
+    def new(key: str, name: str) -> Row:
+        return Row(key, name, weekly=[0] * weeks)
 
-    def add(office_id: int, facet: str, value: str, one: Tally) -> None:
+    total = new(node.code, node.name)
+    children = {cid: new(offices[cid].code, offices[cid].name) for cid in set(child_of.values())}
+    categories = {str(c.id): new(c.code, c.name) for c in session.scalars(select(Category))}
+    facet_rows: dict[str, dict[str, Row]] = {"category": categories, "channel": {}, "area": {}}
+
+    def rows_for(office_id: int, facet: str, value: str) -> list[Row]:
         if facet == "all":
-            total.tally.add(one)
-            children[child_of[office_id]].tally.add(one)
-        elif facet == "category":
-            if value in categories:
-                categories[value].tally.add(one)
-        else:
-            name = value if facet == "channel" else (value or "not given")
-            facet_rows[facet].setdefault(value, Row(value, name)).tally.add(one)
+            return [total, children[child_of[office_id]]]
+        if facet == "category":
+            return [categories[value]] if value in categories else []
+        if value not in facet_rows[facet]:
+            facet_rows[facet][value] = new(value, value if facet == "channel" else (value or "not given"))
+        return [facet_rows[facet][value]]
 
     for day, office_id, facet, value, one in rollups.read(
             session, offices=inside, integrity=scope.role == Role.ADMIN or scope.sees_integrity,
             since=since.date(), now=now):
-        add(office_id, facet, value, one)
-        if facet == "all" and day is not None:
-            week_counts[since + timedelta(weeks=(day - since.date()).days // 7)] += one.received
+        week = None if day is None else (day - since.date()).days // 7
+        for row in rows_for(office_id, facet, value):
+            row.tally.add(one)
+            if week is not None:
+                row.weekly[week] += one.received
     where = [scope.where(), Grievance.office_id.in_(sorted(inside))]
     for office_id, count in session.execute(
             select(Escalation.office_id, func.count()).join(Grievance, Grievance.id == Escalation.grievance_id)
@@ -150,7 +153,8 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
                      categories=_worst_first(r for r in categories.values() if r.received or r.open),
                      channels=sorted(facet_rows["channel"].values(), key=lambda r: -r.received),
                      areas=sorted(facet_rows["area"].values(), key=lambda r: (-r.received, -r.open, r.key)),
-                     weeks=sorted(week_counts.items()), triage=triage or 0)
+                     weeks=[(since + timedelta(weeks=i), count) for i, count in enumerate(total.weekly)],
+                     triage=triage or 0)
 
 
 def _child_map(parents: dict[int, int | None], node: int, inside: frozenset[int]) -> dict[int, int]:

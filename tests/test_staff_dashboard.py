@@ -59,8 +59,9 @@ def test_the_province_drills_down_to_districts_and_then_offices(browser, session
     offices = table_rows(district, "offices")
     assert offices["Northbank Water Utility Branch"][0] == "6"
     water = offices["Northbank Water Utility Branch"]
-    assert water[3] == "1.0 h"  # six grievances, four answered in an hour: published
-    assert "—" in offices["Northbank Roads and Public Works Division"][3]  # one grievance: counts only, no times
+    assert water[4] == "1.0 h"  # six grievances, four answered in an hour: published
+    assert "—" in offices["Northbank Roads and Public Works Division"][4]  # one grievance: counts only, no times
+    assert 'aria-label="Received per week: 0, 0, 0, 0, 0, 0, 5, 1"' in district.text  # the water office's trend
     assert 'href="/staff/dashboard?office=RV&amp;' in district.text  # back up the tree
 
 
@@ -76,6 +77,7 @@ def test_every_table_downloads_as_csv_with_the_same_figures(browser, session, mo
     offices = {r["code"]: r for r in csv.DictReader(io.StringIO(browser.get("/staff/dashboard.csv").text))}
     assert offices["RV-N-WATER"]["received"] == "6" and offices["RV-N-WATER"]["published"] == "True"
     assert offices["RV-N-WATER"]["within_deadline_share"] != ""
+    assert offices["RV-N-WATER"]["received_per_week"] == "0;0;0;0;0;0;5;1"  # oldest week first
     categories = {r["code"]: r for r in csv.DictReader(io.StringIO(
         browser.get("/staff/dashboard.csv?table=categories").text))}
     assert categories["water"]["open"] == "6" and categories["roads"]["open"] == "1"  # open work by category too
