@@ -128,9 +128,10 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
             if week is not None:
                 row.weekly[week] += one.received
     where = [scope.where(), Grievance.office_id.in_(sorted(inside))]
-    for office_id, count in session.execute(
-            select(Escalation.office_id, func.count()).join(Grievance, Grievance.id == Escalation.grievance_id)
-            .where(*where, Escalation.at >= since).group_by(Escalation.office_id)):
+    mine = select(Grievance.id).where(Grievance.id == Escalation.grievance_id, *where).exists()
+    for office_id, count in session.execute(  # from the escalations: an index on their time cost the sweep 25 %
+            select(Escalation.office_id, func.count()).where(Escalation.at >= since, mine)
+            .group_by(Escalation.office_id)):
         total.escalations += count
         if office_id in child_of:
             children[child_of[office_id]].escalations += count

@@ -109,7 +109,7 @@ class Escalation(Base):
     """One step up the ladder; the unique constraint is the last guard of 'exactly once per level'."""
 
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("deadline_id", "level"), Index("ix_escalations_at", "at"))  # at: the dashboards
+    __table_args__ = (UniqueConstraint("deadline_id", "level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))

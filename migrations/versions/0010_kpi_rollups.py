@@ -1,5 +1,5 @@
 """Daily and weekly rollups of the dashboard figures, the feed of changed grievances that says what to recount,
-and the indexes the dashboards read by time
+and the indexes the dashboards and the inbox count with
 
 Revision ID: 0010
 Revises: 0009
@@ -57,9 +57,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_kpi_rollups_office_id_offices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('day', 'days', 'office_id', 'integrity', 'facet', 'value', name=op.f('pk_kpi_rollups'))
     )
-    with op.batch_alter_table('escalations', schema=None) as batch_op:
-        batch_op.create_index('ix_escalations_at', ['at'], unique=False)
-
     with op.batch_alter_table('grievances', schema=None) as batch_op:
         batch_op.create_index('ix_grievances_received_at', ['received_at'], unique=False)
         batch_op.drop_index('ix_grievances_office_status')  # the inbox's counts read the wider one alone
@@ -75,9 +72,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_grievances_received_at')
         batch_op.drop_index('ix_grievances_office_status_confidentiality')
         batch_op.create_index('ix_grievances_office_status', ['office_id', 'status'], unique=False)
-
-    with op.batch_alter_table('escalations', schema=None) as batch_op:
-        batch_op.drop_index('ix_escalations_at')
 
     op.drop_table('kpi_rollups')
     op.drop_table('kpi_computed')
