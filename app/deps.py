@@ -1,4 +1,4 @@
-"""Request dependencies of the JSON API: the routing model and policy, and who is calling (an API key)."""
+"""Request dependencies of the JSON API: who is calling (an API key). The routing model and policy: routing.web."""
 
 from __future__ import annotations
 
@@ -14,25 +14,11 @@ from intake.access import Scope, scope_for
 from intake.accounts import hash_api_key
 from intake.actors import Actor
 from intake.models import ActorType, Role
-from routing.registry import ActiveModel
-from routing.services import Policy
 
 
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"
-
-
-def _model(request: Request, session: SessionDep) -> ActiveModel | None:
-    return request.app.state.classifiers.active(session)
-
-
-def _policy(request: Request) -> Policy:
-    return request.app.state.policy
-
-
-ModelDep = Annotated[ActiveModel | None, Depends(_model)]
-PolicyDep = Annotated[Policy, Depends(_policy)]
 
 
 @dataclass(frozen=True)

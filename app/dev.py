@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from app.deps import ModelDep, PolicyDep
 from channels.sms import conversation
 from core.outbox import OutboxMessage
 from core.web import NowDep, SessionDep, SettingsDep
 from intake.normalise import phone_e164
+from routing.web import ModelDep, PolicyDep
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)

@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
-from app.deps import ModelDep, PolicyDep
 from channels.sms import conversation
 from channels.sms.twilio import EMPTY_TWIML, record_status, signature_valid, signed_url
 from core.errors import DomainError, InvalidInput
 from core.settings import Environment, Settings, SmsProvider
 from core.web import NowDep, SessionDep, SettingsDep
 from intake.normalise import phone_e164
+from routing.web import ModelDep, PolicyDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)

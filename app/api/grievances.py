@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
 
 from app.api.schemas import ActionIn, GrievanceOut, GrievancePage, LinkOut
-from app.deps import ModelDep, PolicyDep, Principal, PrincipalDep
+from app.deps import Principal, PrincipalDep
 from channels.accept import accept
 from core.errors import InvalidInput
 from core.web import NowDep, SessionDep, SettingsDep
@@ -20,6 +20,7 @@ from intake import queries
 from intake.models import Grievance, Status
 from intake.schemas import GrievanceDraft
 from routing import related
+from routing.web import ModelDep, PolicyDep
 
 router = APIRouter(prefix="/api/v1/grievances", tags=["grievances"])
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ModelDep, Principal, PrincipalDep
+from app.deps import Principal, PrincipalDep
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.web import NowDep, SessionDep
 from intake import queries as intake_queries
@@ -16,6 +16,7 @@ from intake.models import Category, Role
 from routing import queries, registry, rules
 from routing.models import RoutingRule
 from routing.registry import ActiveModel
+from routing.web import ModelDep
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.OVERSIGHT, Role.OFFICE_HEAD})

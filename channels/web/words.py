@@ -1,0 +1,41 @@
+"""Every word the portal shows a citizen, in their language (gettext via core.i18n: `make messages` finds them)."""
+
+from __future__ import annotations
+
+from core.i18n import say
+
+
+def words(language: str) -> dict[str, str]:
+    return {
+        "site": say(language, "Complaints and feedback"),
+        "complain": say(language, "Make a complaint"),
+        "intro": say(language, "Tell us what went wrong. We send it to the office responsible and you can follow "
+                               "it with a tracking number."),
+        "text": say(language, "What happened?"),
+        "text_hint": say(language, "Where, when, and what you need. At most 5,000 characters."),
+        "category": say(language, "Subject (optional)"),
+        "category_any": say(language, "I don't know: place it for me"),
+        "area": say(language, "Area (optional)"),
+        "area_any": say(language, "Not given"),
+        "name": say(language, "Your name (optional)"),
+        "phone": say(language, "Your mobile number (optional)"),
+        "phone_hint": say(language, "We send news about your complaint to this number by SMS."),
+        "anonymous": say(language, "Keep my name and number from the office (only the complaints team sees them)"),
+        "privacy": say(language, "Who sees what: the office handling your complaint reads its text and, unless you "
+                                 "ask us not to, your name and number, to answer you. Complaints about staff "
+                                 "asking for money go only to the integrity unit. Nobody else sees your name or "
+                                 "number. You may leave both out."),
+        "send": say(language, "Send my complaint"),
+        "problem": say(language, "Please check this:"),
+        "received": say(language, "Your complaint is received"),
+        "tracking": say(language, "Tracking number"),
+        "secret": say(language, "Secret code"),
+        "keep": say(language, "Write both down now. You need them to follow your complaint, and the secret code "
+                              "is shown only this once."),
+        "sent_to": say(language, "Sent to"),
+        "triage": say(language, "Our staff will pass it to the right office."),
+        "sms_news": say(language, "We will send news by SMS."),
+        "again": say(language, "This complaint was already received. The secret code was shown the first time."),
+        "another": say(language, "Make another complaint"),
+        "language": say(language, "Language"),
+    }

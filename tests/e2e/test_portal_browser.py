@@ -1,0 +1,27 @@
+"""The citizens' portal in a real browser on a phone-sized screen: complain in Nepali, get the numbers."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.test_staff_browser import UNLABELLED, shot
+
+
+def test_a_citizen_complains_from_a_small_phone_in_nepali(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/complain")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_role("link", name="नेपाली").click()
+    page.wait_for_url("**/complain?lang=ne")
+    assert page.locator("html").get_attribute("lang") == "ne"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    page.get_by_label("के भयो?").fill("वडा ४ मा तीन दिनदेखि खानेपानी आएको छैन")
+    page.get_by_label("तपाईंको मोबाइल नम्बर (ऐच्छिक)").fill("9812000888")
+    shot(page, "portal-01-form")
+    page.get_by_role("button", name="मेरो उजुरी पठाउनुहोस्").click()
+    page.wait_for_url("**/complain")
+    assert page.locator("h1").inner_text() == "तपाईंको उजुरी प्राप्त भयो"
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", page.locator("#tracking").inner_text())
+    assert len(page.locator("#secret").inner_text()) >= 16
+    shot(page, "portal-02-received")
