@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import throttle
 from core.settings import Settings
-from dashboards.models import LoginThrottle, StaffSession
+from dashboards.models import StaffSession
 from intake.accounts import hash_password, password_matches
 from intake.models import StaffUser
 
@@ -52,36 +53,21 @@ def token_hash(token: str) -> str:
 def sign_in(session: Session, *, username: str, password: str, now: datetime, timeouts: Timeouts) -> SignedIn | None:
     """A new session for the right password of an active, unlocked account; None for every other case."""
     name = username.strip().lower()[:200]
-    key = token_hash(name)
-    throttle = session.get(LoginThrottle, key)
+    key = throttle.key_of("login", name)
     user = session.scalar(select(StaffUser).where(StaffUser.username == name)) if name else None
     matches = password_matches(password[:1024], user.password_hash if user and user.password_hash else _DUMMY_HASH)
-    locked = throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
-    if locked:
+    if throttle.locked_until(session, key, now):
         return None  # not even the right password gets in until the lockout ends
     if not (matches and user is not None and user.active):
-        _failed(session, throttle, key=key, now=now, timeouts=timeouts)
+        throttle.failed(session, key, now=now, max_failures=timeouts.max_failures, lockout=timeouts.lockout)
         return None
-    if throttle is not None:
-        session.delete(throttle)
+    throttle.cleared(session, key)
     token = secrets.token_urlsafe(32)
     staff_session = StaffSession(id=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                                  created_at=now, last_seen_at=now, expires_at=now + timeouts.absolute)
     session.add(staff_session)
     session.flush()
     return SignedIn(token=token, session=staff_session)
-
-
-def _failed(session: Session, throttle: LoginThrottle | None, *, key: str, now: datetime, timeouts: Timeouts) -> None:
-    """Count the failure; the last allowed one locks the username for a while."""
-    if throttle is None:
-        throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
-        session.add(throttle)
-    if throttle.window_started_at + timeouts.lockout < now or throttle.locked_until is not None:
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None  # an old run
-    throttle.failures += 1
-    if throttle.failures >= timeouts.max_failures:
-        throttle.locked_until = now + timeouts.lockout
 
 
 def current(session: Session, *, token: str | None, now: datetime, timeouts: Timeouts) -> StaffSession | None:

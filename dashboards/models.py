@@ -1,4 +1,4 @@
-"""Staff pages' tables: sign-in sessions, failed-attempt counters, the weekly meeting's action items, and
+"""Staff pages' tables: sign-in sessions, the weekly meeting's action items, and
 the dashboards' daily rollups."""
 
 from __future__ import annotations
@@ -28,18 +28,6 @@ class StaffSession(Base):
     ended_at: Mapped[datetime | None]  # signed out, or ended by an administrator
 
     user: Mapped[StaffUser] = relationship()
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins per username, known or not, so a lockout tells nobody which usernames exist.
-    Keyed by a hash: people type passwords into the username field, and those must not be stored."""
-
-    __tablename__ = "login_throttles"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the normalised username
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]
 
 
 class ActionStatus(StrEnum):

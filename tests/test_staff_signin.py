@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dashboards.models import LoginThrottle, StaffSession
+from core.throttle import Throttle, key_of
+from dashboards.models import StaffSession
 from tests import builders
 from tests.builders import STAFF_PASSWORD
 from tests.conftest import START
@@ -50,11 +51,11 @@ def test_every_refusal_is_the_same_and_the_lockout_holds_even_for_the_right_pass
         sign_in(browser, "nobody.here", "still wrong")
     locked = sign_in(browser, "water.officer")  # the right password, during the lockout
     assert locked.status_code == 401 and _message(locked) == _message(unknown)
-    assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 2
-    assert "water.officer" not in str(session.scalars(select(LoginThrottle.key)).all())
+    assert session.scalar(select(func.count()).select_from(Throttle)) == 2
+    assert "water.officer" not in str(session.scalars(select(Throttle.key)).all())
     clock.advance(minutes=16)
     assert sign_in(browser, "water.officer").status_code == 303
-    assert session.get(LoginThrottle, _key("water.officer")) is None  # a success clears the count
+    assert session.get(Throttle, _key("water.officer")) is None  # a success clears the count
 
 
 def test_a_disabled_account_is_refused_like_any_other(browser, session):
@@ -116,7 +117,7 @@ def test_the_sign_in_page_changes_nothing(browser, session):
     for _ in range(3):
         assert browser.get("/staff/login").status_code == 200
     assert session.scalar(select(func.count()).select_from(StaffSession)) == before
-    assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
+    assert session.scalar(select(func.count()).select_from(Throttle)) == 0
 
 
 def _message(response) -> str:
@@ -124,6 +125,4 @@ def _message(response) -> str:
 
 
 def _key(username: str) -> str:
-    from dashboards.auth import token_hash
-
-    return token_hash(username)
+    return key_of("login", username)
