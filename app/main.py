@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
 from app.api import directory, grievances, kpi, routing
 from channels.web import pages as portal
+from channels.web import tracking as portal_tracking
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
 from core.settings import Environment, Settings, SmsProvider
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(dashboard_page.router)
     app.include_router(meeting_page.router)
     app.include_router(portal.router)
+    app.include_router(portal_tracking.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")
     if settings.sms_provider is SmsProvider.CONSOLE and settings.environment is Environment.DEVELOPMENT:
         app.include_router(dev.router)

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     related_days: int = Field(default=30, ge=1)
     retrain_interval_hours: float = Field(default=24.0, gt=0)
     escalation_interval_seconds: float = Field(default=60.0, gt=0)
+    track_max_failures: int = Field(default=5, ge=1)  # wrong secrets for one tracking number before a lockout
+    track_ip_max_failures: int = Field(default=30, ge=1)  # wrong tries from one address before a lockout
+    track_lockout_minutes: float = Field(default=15.0, gt=0)
     rollup_interval_seconds: float = Field(default=60.0, gt=0)  # dashboards show changes at most this late
     kpi_min_count: int = Field(default=5, ge=1)  # below this many grievances, no figure is published
     staff_idle_minutes: float = Field(default=30.0, gt=0)  # a staff session unused this long ends

@@ -47,6 +47,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/staff/meeting/actions/{item_id}"): "staff-form",
     ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
     ("GET", "/complain"): "public", ("POST", "/complain"): "citizen-form",  # the portal: anyone may complain
+    ("GET", "/track"): "public", ("POST", "/track"): "citizen-secret",  # and follow it with its secret
 }
 
 
@@ -170,5 +171,7 @@ def test_without_credentials_only_public_routes_answer(app, world):
                 assert world["north"] not in answer.text
             elif rule == "signed":  # the test settings are the console development mode, which takes unsigned
                 assert answer.status_code in (403, 422), (method, path)  # posts (tests/test_sms.py: signatures)
+            elif rule == "citizen-secret":
+                assert answer.status_code == 403 and world["north"] not in answer.text, (method, path)
             elif rule == "citizen-form":
                 assert answer.status_code == 422 and world["north"] not in answer.text, (method, path)  # empty

@@ -70,19 +70,20 @@ async def complain(request: Request, session: SessionDep, now: NowDep, settings:
     except ValidationError as problem:  # a field past its bound (a hand-made request; the form's limits are lower)
         field = str(problem.errors()[0]["loc"][0]) if problem.errors() else None
         return _form(request, session, language, values, f"{field or 'a field'} is too long", field, status=422)
-    return _page(request, "received.html", language, {"grievance": result.grievance, "secret": result.secret})
+    return page(request, "received.html", language, {"grievance": result.grievance, "secret": result.secret})
 
 
 def _form(request: Request, session: SessionDep, language: str, values: dict[str, str], error: str | None,
           field: str | None, status: int = 200) -> Response:
     categories = [(c.code, c.name) for c in session.scalars(select(Category).order_by(Category.name))]
     areas = [(a.code, a.names[0] if a.names else a.code) for a in session.scalars(select(Area).order_by(Area.code))]
-    return _page(request, "complain.html", language, {
+    return page(request, "complain.html", language, {
         "form": values, "error": error, "error_field": field, "categories": categories, "areas": areas,
         "submission": secrets.token_urlsafe(24)}, status=status)
 
 
-def _page(request: Request, name: str, language: str, context: dict[str, Any], status: int = 200) -> Response:
+def page(request: Request, name: str, language: str, context: dict[str, Any], status: int = 200) -> Response:
+    """A portal page in `language`, with the language links every page carries."""
     languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in shipped()]
     return templates.TemplateResponse(request, name, {"language": language, "w": words(language),
                                                       "languages": languages, **context}, status_code=status)

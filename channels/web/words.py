@@ -38,4 +38,64 @@ def words(language: str) -> dict[str, str]:
         "again": say(language, "This complaint was already received. The secret code was shown the first time."),
         "another": say(language, "Make another complaint"),
         "language": say(language, "Language"),
+        "track": say(language, "Follow a complaint"),
+        "track_intro": say(language, "Enter the tracking number and the secret code you were given."),
+        "show": say(language, "Show my complaint"),
+        "wrong": say(language, "The tracking number or the secret code is not right."),
+        "locked": say(language, "Too many wrong tries. Please try again after {time} (UTC)."),
+        "status": say(language, "Now"),
+        "office": say(language, "Office responsible"),
+        "expected_response": say(language, "Expected response by"),
+        "expected_resolution": say(language, "Expected resolution by"),
+        "paused": say(language, "on hold while the office waits for your answer"),
+        "answered": say(language, "answered"),
+        "timeline": say(language, "What happened, when, and who decided"),
+        "you": say(language, "You"),
+        "system": say(language, "OpenRedress (automatic)"),
+        "complaints_team": say(language, "Complaints team"),
+        "routed_to": say(language, "Sent to {office}"),
+        "routed_triage": say(language, "Waiting for staff to choose the office"),
+    }
+
+
+def status_words(language: str) -> dict[str, str]:
+    return {
+        "received": say(language, "Received"),
+        "triage": say(language, "Being sent to the right office"),
+        "assigned": say(language, "With the office"),
+        "in_progress": say(language, "Being worked on"),
+        "awaiting_citizen": say(language, "Waiting for your answer"),
+        "resolved": say(language, "Resolved"),
+        "closed": say(language, "Closed"),
+    }
+
+
+def event_words(language: str) -> dict[str, str]:
+    return {
+        "submitted": say(language, "Complaint received"),
+        "status_changed": say(language, "Status changed"),
+        "routed": say(language, "Sent to an office"),
+        "transferred": say(language, "Passed to another office"),
+        "acknowledged": say(language, "The office has seen it"),
+        "responded": say(language, "Reply"),
+        "info_requested": say(language, "The office asks you for more information"),
+        "resolved": say(language, "Resolved"),
+        "reopened": say(language, "Reopened"),
+        "closed": say(language, "Closed"),
+        "citizen_added": say(language, "You added information"),
+        "escalated": say(language, "Escalated to a higher office"),
+        "linked": say(language, "Linked to a similar complaint"),
+        "note": say(language, "Note"),
+        "delivery": say(language, "Message delivery"),
+    }
+
+
+def role_words(language: str) -> dict[str, str]:
+    return {
+        "officer": say(language, "officer"),
+        "office_head": say(language, "head of office"),
+        "operator": say(language, "call centre operator"),
+        "oversight": say(language, "oversight officer"),
+        "manager": say(language, "manager"),
+        "admin": say(language, "administrator"),
     }

@@ -1,4 +1,4 @@
-"""The citizens' portal in a real browser on a phone-sized screen: complain in Nepali, get the numbers."""
+"""The citizens' portal in a real browser on a phone-sized screen: complain in Nepali, then follow it."""
 
 from __future__ import annotations
 
@@ -23,5 +23,16 @@ def test_a_citizen_complains_from_a_small_phone_in_nepali(browser_page):
     page.wait_for_url("**/complain")
     assert page.locator("h1").inner_text() == "तपाईंको उजुरी प्राप्त भयो"
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", page.locator("#tracking").inner_text())
-    assert len(page.locator("#secret").inner_text()) >= 16
+    number, secret = page.locator("#tracking").inner_text(), page.locator("#secret").inner_text()
+    assert len(secret) >= 16
     shot(page, "portal-02-received")
+
+    page.goto("/track?lang=en")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_label("Tracking number").fill(number.lower())
+    page.get_by_label("Secret code").fill(secret)
+    page.get_by_label("Secret code").press("Enter")
+    page.wait_for_url("**/track")
+    assert page.locator("h1").inner_text() == number
+    assert "Complaint received" in page.locator("ol.timeline").inner_text()
+    shot(page, "portal-03-tracked")

@@ -1,0 +1,120 @@
+"""The tracking page: a citizen's complaint as they may see it, behind its tracking number and secret.
+
+Both travel in a POST body (never in a URL, where they would land in logs and browser history). Wrong
+guesses are counted per tracking number and per address: a number that has had too many is locked for
+a while, even against the right secret, so a secret cannot be found by trying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from channels.web.pages import language_of, page
+from channels.web.words import event_words, role_words, status_words, words
+from core import throttle
+from core.errors import InvalidInput
+from core.web import NowDep, SessionDep, SettingsDep
+from escalation.models import Deadline, DeadlineKind
+from intake import tracking
+from intake.models import ActorType, EventKind, Grievance, GrievanceEvent
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    at: str  # in the office's time
+    what: str
+    who: str
+    note: str | None
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track_form(request: Request, lang: str | None = None) -> Response:
+    return page(request, "track.html", language_of(request, lang), {"error": None, "number": ""})
+
+
+@router.post("/track", response_class=HTMLResponse)
+async def track(request: Request, session: SessionDep, now: NowDep, settings: SettingsDep) -> Response:
+    form = await request.form()
+    language = language_of(request, str(form.get("language", ""))[:16])
+    typed, secret = str(form.get("tracking_number", ""))[:40], str(form.get("secret", ""))[:64]
+    address = request.client.host if request.client else "unknown"
+    lockout = timedelta(minutes=settings.track_lockout_minutes)
+    try:
+        number = tracking.parse(typed)
+    except InvalidInput:
+        number = typed.strip().upper()  # a typo costs a try like any wrong guess
+    keys = [(throttle.key_of("track", number), settings.track_max_failures),
+            (throttle.key_of("track-ip", address), settings.track_ip_max_failures)]
+    until = max((t for t in (throttle.locked_until(session, key, now) for key, _ in keys) if t), default=None)
+    if until is not None:
+        return _refused(request, language, typed, until, status=429)
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+    if grievance is None or not secret or not tracking.secret_matches(secret.strip().upper(), grievance.secret_hash):
+        for key, allowed in keys:
+            throttle.failed(session, key, now=now, max_failures=allowed, lockout=lockout)
+        return _refused(request, language, typed, None, status=403)
+    throttle.cleared(session, keys[0][0])
+    return page(request, "tracked.html", language, _view(session, grievance, language))
+
+
+def _refused(request: Request, language: str, typed: str, until: datetime | None, *, status: int) -> Response:
+    return page(request, "track.html", language, {"number": typed, "error": "locked" if until else "wrong",
+                                                  "until": until.strftime("%H:%M") if until else ""}, status=status)
+
+
+def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str, object]:
+    zone = ZoneInfo(grievance.office.timezone if grievance.office else "UTC")
+    when = lambda moment: moment.astimezone(zone).strftime("%d %b %Y, %H:%M")  # noqa: E731
+    kinds, roles = event_words(language), role_words(language)
+    steps = []
+    for event in session.scalars(select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id,
+                                                              GrievanceEvent.public).order_by(GrievanceEvent.at,
+                                                                                              GrievanceEvent.id)):
+        steps.append(Step(at=when(event.at), what=_what(event, kinds, language), who=_who(event, roles, language),
+                          note=event.note if _shows_note(event) else None))
+    expected = {}
+    for deadline in session.scalars(select(Deadline).where(Deadline.grievance_id == grievance.id)
+                                    .order_by(Deadline.id)):
+        expected[deadline.kind] = deadline  # the latest of each kind (a reopening starts a new one)
+    dates = []
+    for kind, label in ((DeadlineKind.FIRST_RESPONSE, "expected_response"),
+                        (DeadlineKind.RESOLUTION, "expected_resolution")):
+        deadline = expected.get(kind)
+        if deadline is None or deadline.cancelled_at is not None:
+            continue
+        state = "answered" if deadline.met_at else "paused" if deadline.paused_at else None
+        dates.append((label, when(deadline.due_at), state))
+    return {"grievance": grievance, "status": status_words(language).get(grievance.status.value, ""),
+            "steps": steps, "dates": dates}
+
+
+def _what(event: GrievanceEvent, kinds: dict[str, str], language: str) -> str:
+    if event.kind is EventKind.ROUTED or event.kind is EventKind.TRANSFERRED:
+        w = words(language)
+        return w["routed_to"].format(office=event.office.name) if event.office else w["routed_triage"]
+    return kinds.get(event.kind.value, event.kind.value)
+
+
+def _who(event: GrievanceEvent, roles: dict[str, str], language: str) -> str:
+    """The office and the role that decided: never a staff member's name."""
+    w = words(language)
+    if event.actor_type is ActorType.CITIZEN:
+        return w["you"]
+    if event.actor_type is ActorType.STAFF:
+        office = event.office.name if event.office else w["complaints_team"]
+        role = roles.get(event.actor_role or "", "")
+        return f"{office} ({role})" if role else office
+    return w["system"]
+
+
+def _shows_note(event: GrievanceEvent) -> bool:
+    """What the office wrote to the citizen, and what the citizen wrote; never internal notes."""
+    return event.kind.value in {"responded", "info_requested", "resolved", "citizen_added", "reopened"}

@@ -1,0 +1,67 @@
+"""The tracking page: the public timeline behind a tracking number and its secret, and guessing locked out."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from escalation.services import sync
+from intake import services
+from intake.actors import Actor
+from intake.models import ActorType, Grievance, Role
+from tests.test_portal import FORM
+
+
+def filed(client) -> tuple[str, str]:
+    page = client.post("/complain", data=FORM)
+    return (re.search(r'id="tracking">([^<]+)<', page.text).group(1),
+            re.search(r'id="secret">([^<]+)<', page.text).group(1))
+
+
+def test_the_citizen_sees_when_how_and_by_whom_but_no_staff_names_or_notes(client, session, clock):
+    number, secret = filed(client)
+    session.expire_all()
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+    officer = Actor(type=ActorType.STAFF, id="7", role=Role.OFFICER, office_id=grievance.office_id,
+                    name="Ram Bahadur Thapa")
+    services.add_note(session, grievance=grievance, actor=officer, now=clock.now, note="internal: call the mayor")
+    services.respond(session, grievance=grievance, actor=officer, now=clock.now + timedelta(hours=1),
+                     note="A tanker comes tomorrow at 8.")
+    sync(session, grievance=grievance, now=clock.now + timedelta(hours=1))  # as every staff action does
+    session.commit()
+
+    assert client.get("/track").status_code == 200
+    page = client.post("/track", data={"tracking_number": number.lower().replace("-", " "), "secret": secret})
+    assert page.status_code == 200 and number in page.text
+    assert "Sent to Northbank Water Utility Branch" in page.text
+    assert "Northbank Water Utility Branch (officer)" in page.text and "A tanker comes tomorrow at 8." in page.text
+    assert "Ram Bahadur" not in page.text and "call the mayor" not in page.text
+    assert "Expected resolution by" in page.text and "Expected response by" in page.text
+    assert "(answered)" in page.text  # the reply met the first-response deadline
+    assert page.text.index("Complaint received") < page.text.index("A tanker comes")  # oldest first
+    nepali = client.post("/track", data={"tracking_number": number, "secret": secret, "language": "ne"})
+    assert '<html lang="ne">' in nepali.text and "उजुरी प्राप्त भयो" in nepali.text
+
+
+def test_wrong_guesses_look_alike_and_lock_the_number_even_against_the_right_secret(client, clock, settings):
+    number, secret = filed(client)
+    unknown = client.post("/track", data={"tracking_number": "2222-2222", "secret": secret})
+    wrong = client.post("/track", data={"tracking_number": number, "secret": "X" * 16})
+    assert unknown.status_code == wrong.status_code == 403
+    assert 'role="alert"' in wrong.text and number not in wrong.text.split("</form>")[1]
+    for _ in range(settings.track_max_failures - 1):
+        client.post("/track", data={"tracking_number": number, "secret": "Y" * 16})
+    locked = client.post("/track", data={"tracking_number": number, "secret": secret})
+    assert locked.status_code == 429 and "Too many wrong tries" in locked.text
+    clock.now = clock.now + timedelta(minutes=settings.track_lockout_minutes + 1)
+    assert client.post("/track", data={"tracking_number": number, "secret": secret}).status_code == 200
+
+
+def test_one_address_guessing_many_numbers_is_locked_out(client, settings, monkeypatch):
+    monkeypatch.setattr(settings, "track_ip_max_failures", 3)
+    number, secret = filed(client)
+    for guess in ("2222-2222", "3333-3333", "4444-4444"):
+        client.post("/track", data={"tracking_number": guess, "secret": "Z" * 16})
+    assert client.post("/track", data={"tracking_number": number, "secret": secret}).status_code == 429
