@@ -48,6 +48,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
     ("GET", "/complain"): "public", ("POST", "/complain"): "citizen-form",  # the portal: anyone may complain
     ("GET", "/track"): "public", ("POST", "/track"): "citizen-secret",  # and follow it with its secret
+    ("POST", "/track/act"): "citizen-secret",
 }
 
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from escalation.models import Deadline, DeadlineKind
 from escalation.services import sync
 from intake import services
 from intake.actors import Actor
-from intake.models import ActorType, Grievance, Role
+from intake.models import ActorType, Grievance, Role, Status
 from tests.test_portal import FORM
 
 
@@ -65,3 +66,67 @@ def test_one_address_guessing_many_numbers_is_locked_out(client, settings, monke
     for guess in ("2222-2222", "3333-3333", "4444-4444"):
         client.post("/track", data={"tracking_number": guess, "secret": "Z" * 16})
     assert client.post("/track", data={"tracking_number": number, "secret": secret}).status_code == 429
+
+
+def act(client, number: str, secret: str, action: str, text: str = "", **extra):
+    return client.post("/track/act", data={"tracking_number": number, "secret": secret, "action": action,
+                                           "text": text, **extra})
+
+
+def test_the_citizen_adds_information_and_asks_a_higher_office_once_the_silence_deadline_passed(client, session,
+                                                                                                 clock):
+    number, secret = filed(client)
+    page = client.post("/track", data={"tracking_number": number, "secret": secret})
+    assert page.headers["cache-control"] == "no-store" and 'name="action" value="add"' in page.text
+    assert 'value="escalate"' in page.text  # offered while unanswered; the answer says when it is possible
+    added = act(client, number, secret, "add", "The pipe is broken near the temple.")
+    assert added.status_code == 200 and "Your information is added" in added.text
+    assert "You added information" in added.text and "The pipe is broken near the temple." in added.text
+
+    early = act(client, number, secret, "escalate")
+    assert "The office has until" in early.text
+    session.expire_all()
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+    clock.now = clock.now + timedelta(days=5)  # past the first-response deadline, unanswered
+    late = act(client, number, secret, "escalate")
+    assert "Escalation requested" in late.text
+    session.expire_all()
+    due = session.scalar(select(Deadline).where(Deadline.grievance_id == grievance.id,
+                                                Deadline.kind == DeadlineKind.FIRST_RESPONSE))
+    assert due.next_at <= clock.now  # the sweep climbs it at its next run
+
+    assert act(client, number, "W" * 16, "add", "sneaky").status_code == 403  # each action needs the secret
+    assert act(client, number, secret, "delete").status_code == 422
+    assert act(client, number, secret, "add", "   ").status_code == 422  # an empty addition is refused
+
+
+def test_the_citizen_reopens_a_resolution_with_a_reason_then_confirms_the_next(client, session, clock):
+    number, secret = filed(client)
+    session.expire_all()
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+    officer = Actor(type=ActorType.STAFF, id="7", role=Role.OFFICER, office_id=grievance.office_id, name="Officer")
+
+    def resolve(hours: int) -> None:
+        services.resolve(session, grievance=grievance, actor=officer, now=clock.now + timedelta(hours=hours),
+                         note="The pipe is repaired.")
+        sync(session, grievance=grievance, now=clock.now + timedelta(hours=hours))
+        session.commit()
+
+    resolve(2)
+    clock.now = clock.now + timedelta(hours=3)
+    page = client.post("/track", data={"tracking_number": number, "secret": secret})
+    assert 'value="confirm"' in page.text and 'value="reopen"' in page.text and 'value="add"' not in page.text
+    assert act(client, number, secret, "reopen", "").status_code == 422  # a reason is needed
+    reopened = act(client, number, secret, "reopen", "Still no water at all.")
+    assert "reopened" in reopened.text and "Still no water at all." in reopened.text
+    session.expire_all()
+    assert grievance.status is Status.IN_PROGRESS and grievance.reopen_count == 1
+
+    resolve(5)
+    clock.now = clock.now + timedelta(hours=6)
+    closed = act(client, number, secret, "confirm")
+    assert closed.status_code == 200 and "Your complaint is closed" in closed.text
+    assert 'name="action"' not in closed.text  # nothing more to do on a closed complaint
+    session.expire_all()
+    assert grievance.status is Status.CLOSED
+    assert act(client, number, secret, "reopen", "again").status_code == 422  # closed stays closed

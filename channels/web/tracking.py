@@ -1,4 +1,5 @@
-"""The tracking page: a citizen's complaint as they may see it, behind its tracking number and secret.
+"""The tracking page: a citizen's complaint as they may see it, and what they may do to it, behind its
+tracking number and secret.
 
 Both travel in a POST body (never in a URL, where they would land in logs and browser history). Wrong
 guesses are counted per tracking number and per address: a number that has had too many is locked for
@@ -7,6 +8,7 @@ a while, even against the right secret, so a secret cannot be found by trying.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,15 +16,19 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
 from channels.web.pages import language_of, page
 from channels.web.words import event_words, role_words, status_words, words
 from core import throttle
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
+from core.settings import Settings
 from core.web import NowDep, SessionDep, SettingsDep
 from escalation.models import Deadline, DeadlineKind
-from intake import tracking
-from intake.models import ActorType, EventKind, Grievance, GrievanceEvent
+from escalation.services import request_escalation, sync
+from intake import services, tracking
+from intake.actors import citizen_actor
+from intake.models import ActorType, EventKind, Grievance, GrievanceEvent, Status
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,6 +49,51 @@ def track_form(request: Request, lang: str | None = None) -> Response:
 @router.post("/track", response_class=HTMLResponse)
 async def track(request: Request, session: SessionDep, now: NowDep, settings: SettingsDep) -> Response:
     form = await request.form()
+    found = _verified(request, session, now, settings, form)
+    if isinstance(found, Response):
+        return found
+    language, grievance = found
+    return _tracked(request, session, grievance, language, form, notice=None, error=None)
+
+
+@router.post("/track/act", response_class=HTMLResponse)
+async def act(request: Request, session: SessionDep, now: NowDep, settings: SettingsDep) -> Response:
+    """What a citizen may do to their own complaint: add information, confirm or reopen a resolution,
+    ask a higher office once the silence deadline has passed. Each needs the number and secret again."""
+    form = await request.form()
+    found = _verified(request, session, now, settings, form)
+    if isinstance(found, Response):
+        return found
+    language, grievance = found
+    action, text = str(form.get("action", "")), str(form.get("text", ""))[:20_000]
+    actor = citizen_actor(grievance.citizen_id)
+    w = words(language)
+    try:
+        with session.begin_nested():  # a refused action leaves nothing behind
+            if action == "add":
+                services.add_citizen_info(session, grievance=grievance, actor=actor, now=now, text=text)
+                notice = w["added"]
+            elif action == "confirm":
+                services.close(session, grievance=grievance, actor=actor, now=now, note=w["confirmed_note"])
+                notice = w["confirmed"]
+            elif action == "reopen":
+                services.reopen(session, grievance=grievance, actor=actor, now=now, note=text)
+                notice = w["reopened"]
+            elif action == "escalate":
+                result, deadline = request_escalation(session, grievance=grievance, now=now)
+                notice = w[f"escalate_{result.value}"].format(date=_when(grievance)(deadline.due_at)
+                                                              if deadline is not None else "")
+            else:
+                raise InvalidInput("choose what to do", field="action")
+            sync(session, grievance=grievance, now=now)
+    except (InvalidInput, Conflict) as problem:
+        return _tracked(request, session, grievance, language, form, notice=None, error=str(problem), status=422)
+    return _tracked(request, session, grievance, language, form, notice=notice, error=None)
+
+
+def _verified(request: Request, session: SessionDep, now: datetime, settings: Settings,
+              form: FormData) -> tuple[str, Grievance] | Response:
+    """The grievance whose number and secret the form carries, or the refusal (wrong, or locked out)."""
     language = language_of(request, str(form.get("language", ""))[:16])
     typed, secret = str(form.get("tracking_number", ""))[:40], str(form.get("secret", ""))[:64]
     address = request.client.host if request.client else "unknown"
@@ -62,7 +113,17 @@ async def track(request: Request, session: SessionDep, now: NowDep, settings: Se
             throttle.failed(session, key, now=now, max_failures=allowed, lockout=lockout)
         return _refused(request, language, typed, None, status=403)
     throttle.cleared(session, keys[0][0])
-    return page(request, "tracked.html", language, _view(session, grievance, language))
+    return language, grievance
+
+
+def _tracked(request: Request, session: SessionDep, grievance: Grievance, language: str, form: FormData, *,
+             notice: str | None, error: str | None, status: int = 200) -> Response:
+    """The page carries the number and secret in its forms (so each action is checked again); no cache keeps it."""
+    context = _view(session, grievance, language) | {
+        "notice": notice, "error": error, "secret": str(form.get("secret", ""))[:64].strip().upper()}
+    answer = page(request, "tracked.html", language, context, status=status)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 def _refused(request: Request, language: str, typed: str, until: datetime | None, *, status: int) -> Response:
@@ -70,9 +131,14 @@ def _refused(request: Request, language: str, typed: str, until: datetime | None
                                                   "until": until.strftime("%H:%M") if until else ""}, status=status)
 
 
-def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str, object]:
+def _when(grievance: Grievance) -> Callable[[datetime], str]:
+    """Times in the office's own timezone: the one its deadlines are counted in."""
     zone = ZoneInfo(grievance.office.timezone if grievance.office else "UTC")
-    when = lambda moment: moment.astimezone(zone).strftime("%d %b %Y, %H:%M")  # noqa: E731
+    return lambda moment: moment.astimezone(zone).strftime("%d %b %Y, %H:%M")
+
+
+def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str, object]:
+    when = _when(grievance)
     kinds, roles = event_words(language), role_words(language)
     steps = []
     for event in session.scalars(select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id,
@@ -92,8 +158,11 @@ def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str,
             continue
         state = "answered" if deadline.met_at else "paused" if deadline.paused_at else None
         dates.append((label, when(deadline.due_at), state))
+    silent = expected.get(DeadlineKind.FIRST_RESPONSE)
     return {"grievance": grievance, "status": status_words(language).get(grievance.status.value, ""),
-            "steps": steps, "dates": dates}
+            "steps": steps, "dates": dates, "resolved": grievance.status is Status.RESOLVED,
+            "open": grievance.status is not Status.CLOSED,
+            "unanswered": silent is not None and silent.met_at is None and silent.cancelled_at is None}
 
 
 def _what(event: GrievanceEvent, kinds: dict[str, str], language: str) -> str:

@@ -55,6 +55,22 @@ def words(language: str) -> dict[str, str]:
         "complaints_team": say(language, "Complaints team"),
         "routed_to": say(language, "Sent to {office}"),
         "routed_triage": say(language, "Waiting for staff to choose the office"),
+        "what_now": say(language, "What you can do"),
+        "add": say(language, "Add information"),
+        "add_hint": say(language, "Anything the office should know, or the answer it asked you for."),
+        "confirm": say(language, "It is solved: close my complaint"),
+        "reopen": say(language, "It is not solved: reopen it"),
+        "reason": say(language, "What is still wrong?"),
+        "escalate": say(language, "No answer yet: ask a higher office"),
+        "added": say(language, "Your information is added. The office sees it now."),
+        "confirmed": say(language, "Thank you. Your complaint is closed."),
+        "confirmed_note": say(language, "The citizen confirmed the resolution."),
+        "reopened": say(language, "Your complaint is reopened and back with the office."),
+        "escalate_requested": say(language, "Escalation requested. The next level is alerted within minutes."),
+        "escalate_not_yet": say(language, "The office has until {date} to answer. You can ask a higher office after "
+                                          "that."),
+        "escalate_answered": say(language, "The office has answered, so there is nothing to escalate."),
+        "escalate_at_top": say(language, "Your complaint is already with the highest office."),
     }
 
 

@@ -35,4 +35,10 @@ def test_a_citizen_complains_from_a_small_phone_in_nepali(browser_page):
     page.wait_for_url("**/track")
     assert page.locator("h1").inner_text() == number
     assert "Complaint received" in page.locator("ol.timeline").inner_text()
+    assert page.evaluate(UNLABELLED) == []
     shot(page, "portal-03-tracked")
+    page.get_by_label("Add information").fill("The pipe is broken near the temple.")
+    page.get_by_role("button", name="Add information").click()
+    page.wait_for_url("**/track/act")
+    assert "Your information is added" in page.locator("[role=status]").inner_text()
+    assert "The pipe is broken near the temple." in page.locator("ol.timeline").inner_text()
