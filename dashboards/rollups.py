@@ -1,11 +1,12 @@
-"""Daily rollups of the dashboard's figures, recounted for the days whose grievances changed.
+"""Daily and weekly rollups of the dashboard's figures, recounted for the days whose grievances changed.
 
 Drawing a province's eight weeks from the grievances themselves read 150,000 rows at a million
 grievances and took seconds. The rollup keeps, per day and office, a few rows of `Tally` (the whole, and
-split by category, channel and area). The job (`redress jobs run rollups`) counts every day not yet
-counted and recounts the days of grievances marked in `core.grievance_changes`. A dashboard reads the
-kept days and counts the others live with the same code (today's new complaints, a day changed since
-the last run, every day before the job first ran), so its figures are those of the moment it is drawn.
+split by category, channel and area), and the same per week as the sum of its days. The job (`redress
+jobs run rollups`) counts every day not yet counted and recounts the days of grievances marked in
+`core.grievance_changes`. A dashboard reads the kept weeks and days as of their last count (a change
+shows after the next run) and counts live, with the same code, only the days not counted yet (every
+day before the job first ran), so nothing is ever missing from it.
 """
 
 from __future__ import annotations
