@@ -19,6 +19,7 @@ from sqlalchemy.sql import Select
 from core.db import Base
 
 WATCHED = {"grievances": "id", "deadlines": "grievance_id"}  # table → the attribute naming the grievance
+MARKED = "grievance_changes.marked"  # session.info key: the ids this transaction has marked
 
 
 class GrievanceChange(Base):
@@ -35,12 +36,23 @@ def mark_from(session: Session, grievance_ids: Select[Any]) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _mark(session: Session, _context: Any) -> None:
-    """After the flush (new grievances have their ids by now), before the commit."""
+    """After the flush (new grievances have their ids by now), before the commit. Once per grievance and
+    transaction: filing one complaint flushes five times, and one mark says all a recount needs."""
+    marked: set[int] = session.info.setdefault(MARKED, set())
     changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
     ids = set()
     for obj in changed:
         attribute = WATCHED.get(getattr(getattr(obj, "__table__", None), "name", ""))
         if attribute and getattr(obj, attribute, None) is not None:
             ids.add(getattr(obj, attribute))
+    ids -= marked
     if ids:  # session.connection(), not session.execute: no flush from inside a flush
         session.connection().execute(insert(GrievanceChange.__table__), [{"grievance_id": i} for i in sorted(ids)])
+        marked |= ids
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, *_: Any) -> None:
+    """A new transaction marks afresh; so does what follows any rollback (a savepoint's takes its marks)."""
+    session.info.pop(MARKED, None)

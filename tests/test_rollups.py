@@ -141,3 +141,18 @@ def test_the_sweep_moving_grievances_up_the_tree_marks_them(session, session_fac
     rollups.run(session_factory, now=later)
     assert_same_as_live(session, later)
     assert figures(session, later, Role.OFFICE_HEAD, "RV-N")[("offices", "RV-N")][1] > 0  # the district's own now
+
+
+def test_a_transaction_marks_each_grievance_once_and_a_rolled_back_savepoint_takes_its_marks(session):
+    def marks() -> list[int]:
+        return list(session.scalars(select(GrievanceChange.grievance_id)))
+
+    grievance = builders.grievance(session, now=START)  # filing flushes several times
+    assert marks() == [grievance.id]
+    with session.begin_nested() as savepoint:
+        grievance.admin_area = "RV-C"
+        session.flush()
+        savepoint.rollback()
+    grievance.admin_area = "RV-S"  # the mark of the next commit must not be skipped as "already marked"
+    session.commit()
+    assert marks() == [grievance.id, grievance.id]
