@@ -130,3 +130,19 @@ def test_the_citizen_reopens_a_resolution_with_a_reason_then_confirms_the_next(c
     session.expire_all()
     assert grievance.status is Status.CLOSED
     assert act(client, number, secret, "reopen", "again").status_code == 422  # closed stays closed
+
+
+def test_a_request_for_information_puts_the_resolution_date_on_hold_until_the_citizen_answers(client, session,
+                                                                                             clock):
+    number, secret = filed(client)
+    session.expire_all()
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+    officer = Actor(type=ActorType.STAFF, id="7", role=Role.OFFICER, office_id=grievance.office_id, name="Officer")
+    services.request_info(session, grievance=grievance, actor=officer, now=clock.now, note="Which ward exactly?")
+    sync(session, grievance=grievance, now=clock.now)
+    session.commit()
+    waiting = client.post("/track", data={"tracking_number": number, "secret": secret})
+    assert "Waiting for your answer" in waiting.text and "Which ward exactly?" in waiting.text
+    assert "(on hold while the office waits for your answer)" in waiting.text
+    answered = act(client, number, secret, "add", "Ward 4, near the temple.")
+    assert "on hold" not in answered.text and "Being worked on" in answered.text

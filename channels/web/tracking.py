@@ -24,7 +24,8 @@ from core import throttle
 from core.errors import Conflict, InvalidInput
 from core.settings import Settings
 from core.web import NowDep, SessionDep, SettingsDep
-from escalation.models import Deadline, DeadlineKind
+from escalation.models import DeadlineKind
+from escalation.queries import current_deadlines
 from escalation.services import request_escalation, sync
 from intake import services, tracking
 from intake.actors import citizen_actor
@@ -146,23 +147,18 @@ def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str,
                                                                                               GrievanceEvent.id)):
         steps.append(Step(at=when(event.at), what=_what(event, kinds, language), who=_who(event, roles, language),
                           note=event.note if _shows_note(event) else None))
-    expected = {}
-    for deadline in session.scalars(select(Deadline).where(Deadline.grievance_id == grievance.id)
-                                    .order_by(Deadline.id)):
-        expected[deadline.kind] = deadline  # the latest of each kind (a reopening starts a new one)
+    expected = {d["kind"]: d for d in current_deadlines(session, [grievance.id])[grievance.id]}  # as the API
     dates = []
     for kind, label in ((DeadlineKind.FIRST_RESPONSE, "expected_response"),
                         (DeadlineKind.RESOLUTION, "expected_resolution")):
-        deadline = expected.get(kind)
-        if deadline is None or deadline.cancelled_at is not None:
-            continue
-        state = "answered" if deadline.met_at else "paused" if deadline.paused_at else None
-        dates.append((label, when(deadline.due_at), state))
-    silent = expected.get(DeadlineKind.FIRST_RESPONSE)
+        if (deadline := expected.get(kind.value)) is not None:
+            state = "answered" if deadline["met_at"] else "paused" if deadline["paused"] else None
+            dates.append((label, when(deadline["due_at"]), state))
+    silent = expected.get(DeadlineKind.FIRST_RESPONSE.value)
     return {"grievance": grievance, "status": status_words(language).get(grievance.status.value, ""),
             "steps": steps, "dates": dates, "resolved": grievance.status is Status.RESOLVED,
             "open": grievance.status is not Status.CLOSED,
-            "unanswered": silent is not None and silent.met_at is None and silent.cancelled_at is None}
+            "unanswered": silent is not None and silent["met_at"] is None}
 
 
 def _what(event: GrievanceEvent, kinds: dict[str, str], language: str) -> str:
