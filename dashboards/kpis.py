@@ -95,8 +95,8 @@ class Dashboard:
 
 def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks: int, min_count: int) -> Dashboard:
     since = _monday(now) - timedelta(weeks=weeks - 1)
-    parents = dict(session.execute(select(Office.id, Office.parent_id)).all())
     offices = {o.id: o for o in session.scalars(select(Office))}
+    parents = {oid: office.parent_id for oid, office in offices.items()}
     inside = subtree(parents, node.id)
     if scope.office_ids is not None:
         inside &= scope.office_ids
