@@ -2,8 +2,8 @@
 what to recount.
 
 Every flush that adds, changes or deletes a grievance or one of its deadlines appends the grievance's id
-here, in the same transaction: the mark commits with the change or not at all. Writers that go around
-the ORM (the escalation sweep's set-based updates) call `mark_from`. The feed only ever grows by
+here, once per transaction and in it: the mark commits with the change or not at all. Writers that go
+around the ORM (the escalation sweep's set-based updates) call `mark_from`. The feed only ever grows by
 appends, so concurrent writers never wait on each other for it; the rollup job deletes the marks it
 has consumed, by id.
 """
