@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import routing_model, schema  # noqa: F401 - schema: every foreign key resolves in a worker too
 from channels.delivery import DeliveryLoop, DeliveryPolicy, deliver_due
 from channels.gateways import InboxGateway, sms_gateway
+from channels.telegram.gateway import TelegramGateway
 from core.clock import Clock
 from core.outbox import OutboxChannel
 from core.settings import Settings
@@ -35,9 +36,11 @@ class Job:
 
 def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Job]:
     gateways = {OutboxChannel.SMS: sms_gateway(settings), OutboxChannel.STAFF: InboxGateway()}
+    if settings.telegram_bot_token:
+        gateways[OutboxChannel.TELEGRAM] = TelegramGateway(settings)
     policy = DeliveryPolicy.from_settings(settings)
     jobs = [
-        Job("delivery", "send due messages from the outbox (SMS; Telegram once configured)",
+        Job("delivery", "send due messages from the outbox (SMS, Telegram, office alerts)",
             settings.delivery_interval_seconds,
             lambda now: deliver_due(factory, gateways=gateways, now=now, policy=policy)),
         Job("escalation", "warn offices of near deadlines and climb the escalation ladder for passed ones",

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
 from app.api import directory, grievances, kpi, routing
+from channels.telegram import web as telegram_webhook
+from channels.telegram.bot import TelegramBot
+from channels.telegram.store import Store
 from channels.web import pages as portal
 from channels.web import tracking as portal_tracking
 from core.clock import Clock, utcnow
@@ -47,6 +50,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         try:
             yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.close()
             app.state.wake_delivery = _nothing
             if loop is not None:
                 loop.stop()
@@ -63,6 +68,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.policy = Policy.from_settings(settings)
     app.state.migration_head = migrate.head(engine)
     app.state.wake_delivery = _nothing  # the delivery loop's wake-up, when it runs in this process
+    app.state.telegram = None
+    if settings.telegram_bot_token:
+        store = Store(factory=factory, clock=clock, classifiers=app.state.classifiers, policy=app.state.policy,
+                      region=settings.default_region, timezone=settings.timezone)
+        app.state.telegram = TelegramBot(settings, store=store, wake=lambda: app.state.wake_delivery())
     errors.install(app)
     app.add_middleware(errors.RequestGuard, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
@@ -71,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(routing.router)
     app.include_router(kpi.router)
     app.include_router(webhooks.router)
+    app.include_router(telegram_webhook.router)
     app.include_router(staff_pages.router)
     app.include_router(grievance_page.router)
     app.include_router(dashboard_page.router)

@@ -10,7 +10,7 @@ from core.i18n import say
 from escalation.services import sync
 from intake import services
 from intake.actors import Actor
-from intake.models import Grievance
+from intake.models import Channel, Grievance
 from intake.schemas import GrievanceDraft
 from routing.registry import ActiveModel
 from routing.related import link_related
@@ -37,6 +37,8 @@ def accept(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
 def acknowledge_receipt(session: Session, *, grievance: Grievance, now: datetime) -> bool:
     """Tell the citizen their tracking number and where the complaint went; they are waiting, so it is urgent."""
     language = services.language_of(grievance)
+    if grievance.channel is Channel.TELEGRAM:
+        return _acknowledge_in_chat(session, grievance=grievance, language=language, now=now)
     if grievance.office is not None:
         body = say(language, "Received, thank you. Tracking no. {tracking}, sent to {office}. "
                    "Reply STATUS {tracking} for news.", tracking=grievance.tracking_number,
@@ -44,5 +46,18 @@ def acknowledge_receipt(session: Session, *, grievance: Grievance, now: datetime
     else:
         body = say(language, "Received, thank you. Tracking no. {tracking}. Staff will pass it to the right "
                    "office. Reply STATUS {tracking} for news.", tracking=grievance.tracking_number)
+    return services.notify_citizen(session, grievance=grievance, body=body, purpose="acknowledgement", now=now,
+                                   urgent=True)
+
+
+def _acknowledge_in_chat(session: Session, *, grievance: Grievance, language: str | None, now: datetime) -> bool:
+    """The same acknowledgement in Telegram's words: commands start with a slash."""
+    if grievance.office is not None:
+        body = say(language, "Received, thank you. Tracking no. {tracking}, sent to {office}. "
+                   "Send /status {tracking} for news.", tracking=grievance.tracking_number,
+                   office=grievance.office.name)
+    else:
+        body = say(language, "Received, thank you. Tracking no. {tracking}. Staff will pass it to the right "
+                   "office. Send /status {tracking} for news.", tracking=grievance.tracking_number)
     return services.notify_citizen(session, grievance=grievance, body=body, purpose="acknowledgement", now=now,
                                    urgent=True)

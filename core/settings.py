@@ -107,6 +107,14 @@ class Settings(BaseSettings):
             quiet_window(value)
         return value.strip()
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str) -> str:
+        if value and not (len(value) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value)):
+            raise ValueError("telegram_webhook_secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                             "(Telegram's rule)")
+        return value
+
     @field_validator("default_region")
     @classmethod
     def _upper_region(cls, value: str) -> str:

@@ -37,6 +37,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/routing/thresholds"): "api-config", ("PUT", "/api/v1/routing/thresholds/{category}"): "api-config",
     ("GET", "/api/v1/routing/transfer-latency"): "api-figures", ("GET", "/api/v1/kpi/silence"): "api-figures",
     ("POST", "/webhooks/twilio/sms"): "signed", ("POST", "/webhooks/twilio/status"): "signed",
+    ("POST", "/webhooks/telegram"): "telegram-secret",  # 404 with no bot configured (tests/test_telegram.py)
     ("GET", "/staff"): "staff", ("GET", "/staff/inbox"): "staff-list",
     ("GET", "/staff/login"): "public", ("POST", "/staff/login"): "sign-in", ("POST", "/staff/logout"): "staff-form",
     ("GET", "/staff/grievances/{number}"): "staff-grievance",
@@ -172,6 +173,8 @@ def test_without_credentials_only_public_routes_answer(app, world):
                 assert world["north"] not in answer.text
             elif rule == "signed":  # the test settings are the console development mode, which takes unsigned
                 assert answer.status_code in (403, 422), (method, path)  # posts (tests/test_sms.py: signatures)
+            elif rule == "telegram-secret":
+                assert answer.status_code in (403, 404), (method, path)
             elif rule == "citizen-secret":
                 assert answer.status_code == 403 and world["north"] not in answer.text, (method, path)
             elif rule == "citizen-form":

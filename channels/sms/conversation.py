@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from channels import news
 from channels.accept import accept
 from channels.sms.commands import Command, Kind, parse
 from classifier.similarity import similarity
@@ -33,7 +34,6 @@ from routing.registry import ActiveModel
 from routing.services import Policy
 
 PROVIDER = "twilio"
-UPDATE_KINDS = (EventKind.ACKNOWLEDGED, EventKind.RESPONDED, EventKind.INFO_REQUESTED, EventKind.RESOLVED)
 LISTED = 3
 
 
@@ -268,36 +268,16 @@ class _Conversation:
             self.reply(say(self.language, "We have no complaint from this phone. Send your complaint as an SMS."),
                        purpose="status")
             return Outcome("status")
-        listed = ", ".join(f"{g.tracking_number} {self.state(g)}" for g in grievances)
+        listed = ", ".join(f"{g.tracking_number} {news.state(g, self.language)}" for g in grievances)
         self.reply(say(self.language, "Your complaints: {listed}. Send STATUS and a number for news.",
                        listed=listed), purpose="status")
         return Outcome("status")
 
-    def state(self, grievance: Grievance) -> str:
-        office = grievance.office.name if grievance.office else ""
-        language = self.language
-        return {
-            Status.RECEIVED: say(language, "with staff, to go to the right office"),
-            Status.TRIAGE: say(language, "with staff, to go to the right office"),
-            Status.ASSIGNED: say(language, "sent to {office}", office=office),
-            Status.IN_PROGRESS: say(language, "{office} is working on it", office=office),
-            Status.AWAITING_CITIZEN: say(language, "{office} needs more information from you", office=office),
-            Status.RESOLVED: say(language, "resolved"),
-            Status.CLOSED: say(language, "closed"),
-        }[grievance.status]
-
     def status_text(self, grievance: Grievance) -> str:
         """State, date, and the office's last public word, cut to fit one SMS where the language allows."""
-        local = grievance.updated_at.astimezone(ZoneInfo(self.context.timezone))
-        text = say(self.language, "{tracking}: {state} ({date}).", tracking=grievance.tracking_number,
-                   state=self.state(grievance), date=format_date(local.date(), "d MMM", locale=self.language))
-        update = self.session.scalar(
-            select(GrievanceEvent.note).where(GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.public,
-                                              GrievanceEvent.kind.in_(UPDATE_KINDS), GrievanceEvent.note.is_not(None))
-            .order_by(GrievanceEvent.id.desc()).limit(1))
-        if update:
-            text = fit(text, say(self.language, "Last update: {note}", note=" ".join(update.split())))
-        return text
+        text = news.headline(grievance, language=self.language, timezone=self.context.timezone)
+        update = news.last_update(self.session, grievance, language=self.language)
+        return fit(text, update) if update else text
 
 
 def fit(text: str, extra: str) -> str:
