@@ -16,6 +16,7 @@ from app.api import directory, grievances, kpi, routing
 from channels.telegram import web as telegram_webhook
 from channels.telegram.bot import TelegramBot
 from channels.telegram.store import Store
+from channels.voice import web as voice_webhook
 from channels.web import pages as portal
 from channels.web import tracking as portal_tracking
 from core.clock import Clock, utcnow
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(kpi.router)
     app.include_router(webhooks.router)
     app.include_router(telegram_webhook.router)
+    app.include_router(voice_webhook.router)
     app.include_router(staff_pages.router)
     app.include_router(grievance_page.router)
     app.include_router(dashboard_page.router)

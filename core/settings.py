@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
     redis_url: str = ""
+    voice_max_seconds: int = Field(default=120, ge=10, le=600)  # the longest voice message the line records
+    voice_transcribe: bool = True  # ask the provider for a transcription of each voice message
     scheduler_enabled: bool = True
     delivery_interval_seconds: float = Field(default=5.0, gt=0)
     delivery_claim_timeout_seconds: float = Field(default=300.0, gt=0)

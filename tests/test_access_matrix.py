@@ -37,6 +37,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/routing/thresholds"): "api-config", ("PUT", "/api/v1/routing/thresholds/{category}"): "api-config",
     ("GET", "/api/v1/routing/transfer-latency"): "api-figures", ("GET", "/api/v1/kpi/silence"): "api-figures",
     ("POST", "/webhooks/twilio/sms"): "signed", ("POST", "/webhooks/twilio/status"): "signed",
+    ("POST", "/webhooks/twilio/voice"): "signed", ("POST", "/webhooks/twilio/voice/language"): "signed",
+    ("POST", "/webhooks/twilio/voice/menu"): "signed", ("POST", "/webhooks/twilio/voice/recorded"): "signed",
+    ("POST", "/webhooks/twilio/voice/transcription"): "signed",
     ("POST", "/webhooks/telegram"): "telegram-secret",  # 404 with no bot configured (tests/test_telegram.py)
     ("GET", "/staff"): "staff", ("GET", "/staff/inbox"): "staff-list",
     ("GET", "/staff/login"): "public", ("POST", "/staff/login"): "sign-in", ("POST", "/staff/logout"): "staff-form",
