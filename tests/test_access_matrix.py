@@ -22,6 +22,7 @@ from tests import builders
 from tests.conftest import START
 from tests.test_staff_signin import sign_in
 
+PHONES = {"north": "+9779812003001", "central": "+9779812003002", "integrity": "+9779812003003"}
 GRIEVANCE_PARAM = re.compile(r"\{(tracking_number|number)\}")
 # method, path → rule
 ACCESS: dict[tuple[str, str], str] = {
@@ -49,6 +50,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/staff/dashboard"): "staff-figures", ("GET", "/staff/dashboard.csv"): "staff-figures",
     ("GET", "/staff/meeting"): "staff-figures", ("POST", "/staff/meeting/actions"): "staff-form",
     ("POST", "/staff/meeting/actions/{item_id}"): "staff-form",
+    ("GET", "/staff/calls"): "staff-calls", ("POST", "/staff/calls/file"): "staff-form",
+    ("POST", "/staff/calls/add"): "staff-form", ("POST", "/staff/calls/summarise"): "staff-form",
     ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
     ("GET", "/complain"): "public", ("POST", "/complain"): "citizen-form",  # the portal: anyone may complain
     ("GET", "/track"): "public", ("POST", "/track"): "citizen-secret",  # and follow it with its secret
@@ -145,6 +148,16 @@ def test_each_role_gets_nothing_of_what_it_may_not_see(app, session, world, seat
                 assert world[seat.seen] in listing.text, (seat, path, "its own work is listed")
                 if seat.hidden:
                     assert world[seat.hidden] not in listing.text, (seat, path)
+                checked += 1
+            if rule == "staff-calls":  # the call centre finds callers by phone: never what its role may not see
+                found = client.get(path, params={"phone": PHONES[seat.seen]})
+                if seat.role in (Role.OPERATOR, Role.ADMIN):
+                    assert found.status_code == 200 and world[seat.seen] in found.text, (seat, path)
+                    if seat.hidden:
+                        hidden = client.get(path, params={"phone": PHONES[seat.hidden]})
+                        assert hidden.status_code == 200 and world[seat.hidden] not in hidden.text, (seat, path)
+                else:
+                    assert found.status_code == 403 and world[seat.seen] not in found.text, (seat, path)
                 checked += 1
             if rule == "staff-figures" and seat.hidden == "central":
                 assert client.get(path, params={"office": "RV-C"}).status_code == 404, (seat, path)
