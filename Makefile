@@ -28,13 +28,19 @@ run: install
 	$(BIN)/redress init --demo
 	$(BIN)/redress serve --host $(HOST) --port $(PORT)
 
-## chromium: the system Chromium the browser tests drive (Debian's package; never a browser download).
-## Installed when missing and this is a Debian-like machine run as root; otherwise those tests skip and say why.
+## chromium: the system Chromium the browser tests drive (Debian's package; never a browser download), and a
+## Devanagari font so Nepali pages render. Installed when missing on a Debian-like machine run as root;
+## otherwise those tests skip (no Chromium) or Nepali shows as boxes (no font), and this says so.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }; } || \
-	  echo "note: Chromium is not installed and cannot be installed here; the browser tests will be skipped"
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	[ -d /usr/share/fonts/truetype/lohit-devanagari ] || missing="$$missing fonts-lohit-deva"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
+	    echo "note: could not install$$missing; browser tests may be skipped"; \
+	  else echo "note: not installed:$$missing (needs root and apt-get); browser tests may be skipped"; fi; \
+	fi
 
 ## test: install test tools, lint, check the layer contract, and run the whole suite
 test: dev chromium
