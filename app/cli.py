@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app import cli_models, cli_telegram
+from app import cli_models, cli_surveys, cli_telegram
 from core.clock import parse_instant, utcnow
 from core.errors import DomainError
 from core.settings import Settings
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_models.add_commands(commands)
     cli_telegram.add_commands(commands)
+    cli_surveys.add_commands(commands)
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(required=True, metavar="ACTION")
     up = db.add_parser("upgrade", help="migrate up (default to head)")

@@ -46,8 +46,8 @@ def _poll(settings: Settings, _args: argparse.Namespace) -> int:
     factory = make_sessionmaker(make_engine(settings.database_url))
     delivery = jobs.registry(settings, factory)["delivery"]
     loop = jobs.DeliveryLoop(lambda: delivery.run(utcnow()), interval=delivery.interval_seconds)
-    store = Store(factory=factory, clock=utcnow, classifiers=Classifiers(), policy=Policy.from_settings(settings),
-                  region=settings.default_region, timezone=settings.timezone)
+    store = Store.from_settings(settings, factory=factory, clock=utcnow, classifiers=Classifiers(),
+                                policy=Policy.from_settings(settings))
     bot = TelegramBot(settings, store=store, wake=loop.wake)
     loop.start()
     print("Telegram bot polling for updates (Ctrl-C stops)")

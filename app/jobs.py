@@ -22,6 +22,8 @@ from core.outbox import OutboxChannel
 from core.settings import Settings
 from dashboards import rollups
 from escalation import sweep
+from surveys import schedule as surveys_schedule
+from surveys.policy import SurveyPolicy
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Jo
     if settings.telegram_bot_token:
         gateways[OutboxChannel.TELEGRAM] = TelegramGateway(settings)
     policy = DeliveryPolicy.from_settings(settings)
+    survey_policy = SurveyPolicy.from_settings(settings)
     jobs = [
         Job("delivery", "send due messages from the outbox (SMS, Telegram, office alerts)",
             settings.delivery_interval_seconds,
@@ -47,6 +50,9 @@ def registry(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Jo
             settings.escalation_interval_seconds, lambda now: sweep.run(factory, now=now)),
         Job("rollups", "count the dashboards' daily figures for new days and recount the days whose grievances changed",
             settings.rollup_interval_seconds, lambda now: rollups.run(factory, now=now)),
+        Job("surveys", "schedule surveys for new deliveries and resolutions, send due invitations in allowed hours, "
+            "remind once, close expired ones", settings.survey_interval_seconds,
+            lambda now: surveys_schedule.run(factory, now=now, policy=survey_policy).total()),
         Job("retrain", "train a routing model from new corrections; promote it only if it is not worse",
             settings.retrain_interval_hours * 3600, lambda now: _retrain(settings, factory, now)),
     ]

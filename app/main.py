@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
-from app.api import directory, grievances, kpi, routing
+from app.api import deliveries, directory, grievances, kpi, routing
 from channels.telegram import web as telegram_webhook
 from channels.telegram.bot import TelegramBot
 from channels.telegram.store import Store
@@ -71,8 +71,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.wake_delivery = _nothing  # the delivery loop's wake-up, when it runs in this process
     app.state.telegram = None
     if settings.telegram_bot_token:
-        store = Store(factory=factory, clock=clock, classifiers=app.state.classifiers, policy=app.state.policy,
-                      region=settings.default_region, timezone=settings.timezone)
+        store = Store.from_settings(settings, factory=factory, clock=clock, classifiers=app.state.classifiers,
+                                    policy=app.state.policy)
         app.state.telegram = TelegramBot(settings, store=store, wake=lambda: app.state.wake_delivery())
     errors.install(app)
     app.add_middleware(errors.RequestGuard, max_bytes=settings.max_request_bytes)
@@ -81,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(directory.router)
     app.include_router(routing.router)
     app.include_router(kpi.router)
+    app.include_router(deliveries.router)
     app.include_router(webhooks.router)
     app.include_router(telegram_webhook.router)
     app.include_router(voice_webhook.router)

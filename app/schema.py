@@ -10,5 +10,6 @@ from dashboards import models as dashboard_models  # noqa: F401
 from escalation import models as escalation_models  # noqa: F401
 from intake import models  # noqa: F401
 from routing import models as routing_models  # noqa: F401
+from surveys import models as survey_models  # noqa: F401
 
 metadata = Base.metadata

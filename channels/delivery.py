@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from phonenumbers import timezone as phone_timezones
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +35,7 @@ from core.outbox import (
 from core.settings import Settings, quiet_window
 from intake.citizens import opt_out
 from intake.models import Citizen
+from intake.normalise import timezone_of
 
 log = logging.getLogger(__name__)
 DAY = timedelta(hours=24)
@@ -77,15 +76,6 @@ class DeliveryPolicy:
         return until.astimezone(now.tzinfo)
 
 
-def timezone_of(phone: str, default: str) -> str:
-    """The timezone of a phone number's country (the first, for countries with several)."""
-    try:
-        zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        return default
-    return zones[0] if zones and zones[0] != "Etc/Unknown" else default
-
-
 @dataclass(frozen=True)
 class _Work:
     id: int
@@ -94,6 +84,7 @@ class _Work:
     body: str
     uncertain: bool
     created_at: datetime
+    buttons: list[list[str]] | None = None
 
 
 def deliver_due(factory: sessionmaker[Session], *, gateways: Mapping[OutboxChannel, SmsGateway], now: datetime,
@@ -106,7 +97,7 @@ def deliver_due(factory: sessionmaker[Session], *, gateways: Mapping[OutboxChann
     policy = policy or DeliveryPolicy()
     with transaction(factory) as session:
         claimed = claim_due(session, now=now, limit=batch, claim_timeout=policy.claim_timeout)
-        work = [_Work(m.id, m.channel, m.recipient, m.body, m.uncertain, m.created_at)
+        work = [_Work(m.id, m.channel, m.recipient, m.body, m.uncertain, m.created_at, m.buttons)
                 for m in _may_leave(session, claimed, now=now, policy=policy)]
     sent = 0
     for item in work:
@@ -136,6 +127,8 @@ def _hand_over(gateway: SmsGateway, item: _Work, policy: DeliveryPolicy) -> Sent
             if found is not None:
                 log.info("outbox %s: already with the provider as %s; not sent again", item.id, found)
                 return Sent(provider_id=found)
+        if item.buttons:  # answer buttons: only a chat gateway (Telegram) is given them
+            return gateway.send(to=item.recipient, body=item.body, buttons=item.buttons)
         return gateway.send(to=item.recipient, body=item.body)
     except SendFailed as exc:
         log.warning("outbox %s: %s", item.id, exc)

@@ -10,7 +10,7 @@ import random
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, case, select, update
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, case, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, enum_column, partial_index
@@ -72,10 +72,12 @@ class OutboxMessage(Base):
     delivery_status: Mapped[str | None] = mapped_column(String(16))  # from the provider's status callbacks
     delivery_status_at: Mapped[datetime | None]
     error_code: Mapped[int | None] = mapped_column(Integer)
+    buttons: Mapped[list[list[str]] | None] = mapped_column(JSON)  # [[text, data], ...]: Telegram answer buttons
 
 
 def enqueue(session: Session, *, channel: OutboxChannel, recipient: str, body: str, purpose: str, now: datetime,
-            grievance_id: int | None = None, citizen_id: int | None = None, urgent: bool = False) -> OutboxMessage:
+            grievance_id: int | None = None, citizen_id: int | None = None, urgent: bool = False,
+            buttons: list[list[str]] | None = None, not_before: datetime | None = None) -> OutboxMessage:
     """Add a message to send; it leaves only if the caller's transaction commits.
 
     SMS text is made GSM-safe (curly quotes and dashes replaced) so it costs as few parts as possible.
@@ -84,7 +86,8 @@ def enqueue(session: Session, *, channel: OutboxChannel, recipient: str, body: s
         body = gsm_safe(body)
     message = OutboxMessage(channel=channel, recipient=recipient, body=body, purpose=purpose,
                             grievance_id=grievance_id, citizen_id=citizen_id, status=OutboxStatus.PENDING,
-                            attempts=0, created_at=now, next_attempt_at=now, urgent=urgent, uncertain=False)
+                            attempts=0, created_at=now, next_attempt_at=not_before or now, urgent=urgent,
+                            uncertain=False, buttons=buttons)
     session.add(message)
     return message
 

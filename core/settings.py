@@ -36,6 +36,21 @@ def quiet_window(value: str) -> tuple[time, time] | None:
     return start, end
 
 
+def sampling_rates(value: str) -> dict[str, float]:
+    """Parse '0.5, OFFICE=1, OFFICE/service=0.2' into {'': 0.5, 'OFFICE': 1.0, 'OFFICE/service': 0.2}."""
+    rates: dict[str, float] = {"": 1.0}
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        key, _, rate = part.rpartition("=")
+        try:
+            share = float(rate)
+        except ValueError as exc:
+            raise ValueError(f"survey sampling {part!r}: the share must be a number from 0 to 1") from exc
+        if not 0 <= share <= 1:
+            raise ValueError(f"survey sampling {part!r}: the share must be from 0 to 1")
+        rates[key.strip()] = share
+    return rates
+
+
 class Settings(BaseSettings):
     """Everything the service can be told from outside; see the settings table in README.md."""
 
@@ -62,6 +77,15 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
     redis_url: str = ""
+    survey_delay_hours: float = Field(default=2.0, ge=0)  # after the service, before the invitation
+    survey_hours: str = "09:00-19:00"  # when invitations may go, in the citizen's timezone
+    survey_every_days: int = Field(default=30, ge=0)  # at most one survey per citizen in this many days
+    survey_sampling: str = "1"  # a share, with overrides: "0.5, RV-N-WATER=1, RV-N-WATER/new_connection=0.2"
+    survey_reminder_hours: float = Field(default=24.0, gt=0)  # one reminder to a citizen who has not answered
+    survey_expiry_hours: float = Field(default=72.0, gt=0)  # then the survey closes
+    survey_payment_question: bool = True  # Q3: were you asked for extra payment?
+    survey_rate_per_minute: int = Field(default=60, ge=1)  # invitations handed to the provider per minute
+    survey_interval_seconds: float = Field(default=300.0, gt=0)
     voice_max_seconds: int = Field(default=120, ge=10, le=600)  # the longest voice message the line records
     voice_transcribe: bool = True  # ask the provider for a transcription of each voice message
     scheduler_enabled: bool = True
@@ -108,6 +132,19 @@ class Settings(BaseSettings):
         if value.strip():
             quiet_window(value)
         return value.strip()
+
+    @field_validator("survey_hours")
+    @classmethod
+    def _survey_hours(cls, value: str) -> str:
+        if not value.strip() or quiet_window(value) is None:
+            raise ValueError("survey_hours must look like 09:00-19:00")
+        return value.strip()
+
+    @field_validator("survey_sampling")
+    @classmethod
+    def _survey_sampling(cls, value: str) -> str:
+        sampling_rates(value)
+        return value
 
     @field_validator("telegram_webhook_secret")
     @classmethod

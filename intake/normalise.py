@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import phonenumbers
+from phonenumbers import timezone as phone_timezones
 
 from core.errors import InvalidInput
 from intake.models import MAX_TEXT_CHARS
@@ -87,3 +88,12 @@ def mask_phone(phone: str | None) -> str | None:
 def _mask(raw: str) -> str:
     digits = "".join(ch for ch in raw if ch.isdigit())
     return f"ending {digits[-2:]}" if len(digits) > 2 else "given"
+
+
+def timezone_of(phone: str, default: str) -> str:
+    """The timezone of a phone number's country (the first, for countries with several)."""
+    try:
+        zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return default
+    return zones[0] if zones and zones[0] != "Etc/Unknown" else default

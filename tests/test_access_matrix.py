@@ -29,7 +29,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "public", ("GET", "/docs"): "public", ("GET", "/docs/oauth2-redirect"): "public",
     ("GET", "/redoc"): "public", ("GET", "/healthz"): "public", ("GET", "/readyz"): "public",
     ("GET", "/api/v1/offices"): "public", ("GET", "/api/v1/categories"): "public",
-    ("POST", "/api/v1/grievances"): "api-create",
+    ("POST", "/api/v1/grievances"): "api-create", ("POST", "/api/v1/service-deliveries"): "api-deliveries",
     ("GET", "/api/v1/grievances/{tracking_number}"): "api-grievance",
     ("GET", "/api/v1/grievances"): "api-list",
     ("POST", "/api/v1/grievances/{tracking_number}/actions"): "api-grievance-action",

@@ -16,7 +16,7 @@ from babel.dates import format_datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from channels import news
+from channels import news, survey_answers
 from channels.accept import accept
 from channels.sms.commands import Command, Kind, parse
 from classifier.similarity import similarity
@@ -47,17 +47,22 @@ class SmsContext:
     followup_window: timedelta = timedelta(hours=2)
     model: ActiveModel | None = None
     policy: Policy = field(default_factory=Policy)
+    ask_payment: bool = True
+
+    def survey(self) -> survey_answers.SurveyContext:
+        return survey_answers.SurveyContext(region=self.region, ask_payment=self.ask_payment, model=self.model,
+                                            policy=self.policy)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, model: ActiveModel | None, policy: Policy) -> SmsContext:
         return cls(region=settings.default_region, timezone=settings.timezone, languages=tuple(settings.languages),
                    followup_window=timedelta(minutes=settings.sms_followup_window_minutes), model=model,
-                   policy=policy)
+                   policy=policy, ask_payment=settings.survey_payment_question)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    action: str  # new, followup, status, help, stop, start, language, duplicate, invalid
+    action: str  # new, followup, survey, status, help, stop, start, language, duplicate, invalid
     grievance: Grievance | None = None
 
 
@@ -123,6 +128,14 @@ class _Conversation:
             return self.escalate(command.argument)
         if command.kind is Kind.NEW:
             return self.new_grievance(command.argument)
+        survey = survey_answers.open_survey(self.session, channel="sms", recipient=self.phone)
+        if survey is not None:
+            taken = survey_answers.take(self.session, survey=survey, text=command.argument, now=self.now,
+                                        context=self.context.survey())
+            if taken.taken:
+                if taken.reply:
+                    self.reply(taken.reply, purpose="survey_reply", grievance=taken.grievance)
+                return Outcome("survey", taken.grievance)
         followed = self.followup_candidate()
         if followed is not None and not self.clearly_new(command.argument, followed):
             return self.add_to(followed, command.argument)

@@ -53,6 +53,7 @@ def build_router() -> Router:
     router.message.register(language_menu, Command("language"))
     router.message.register(help_text, Command("help"))
     router.callback_query.register(choose_language, F.data.startswith("lang:"))
+    router.callback_query.register(survey_button, F.data.startswith("sv:"))
     router.message.register(described, Complaint.describing, F.text)
     router.message.register(placed, Complaint.place, F.location | F.text)
     router.message.register(photographed, Complaint.photo, F.photo | F.text)
@@ -264,6 +265,12 @@ async def free_text(message: Message, state: FSMContext, language: str, store: S
     if text.startswith("/"):  # a command the bot does not know
         await help_text(message, language)
         return
+    surveyed = await asyncio.to_thread(store.survey_reply, message.chat.id, text)
+    if surveyed.taken:
+        wake()
+        if surveyed.reply:
+            await message.answer(surveyed.reply, reply_markup=_inline(surveyed.buttons))
+        return
     try:
         answered = await asyncio.to_thread(store.answer_office, message.chat.id, text)
     except DomainError:
@@ -276,6 +283,32 @@ async def free_text(message: Message, state: FSMContext, language: str, store: S
     await state.set_state(Complaint.describing)
     await state.update_data(key=secrets.token_hex(12))
     await described(message, state, language)
+
+
+async def survey_button(callback: CallbackQuery, language: str, store: Store, wake: Callable[[], None]) -> None:
+    """A tap on a survey's answer button (sent by the surveys job: 1 to 5, yes or no)."""
+    _, survey_id, value = (callback.data or "").split(":", 2) if (callback.data or "").count(":") == 2 else ("", "", "")
+    if not survey_id.isdigit():
+        await callback.answer()
+        return
+    taken = await asyncio.to_thread(store.survey_reply, callback.from_user.id, value, survey_id=int(survey_id),
+                                    from_button=True)
+    if not taken.taken:
+        await callback.answer(say(language, "This survey is closed. Thank you."))
+        return
+    wake()
+    await callback.answer(say(language, "Thank you."))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)  # a question is answered once
+    if taken.reply:
+        await callback.bot.send_message(callback.from_user.id, taken.reply, reply_markup=_inline(taken.buttons))
+
+
+def _inline(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)
+                                                  for text, data in buttons]])
 
 
 async def unexpected(message: Message, state: FSMContext, language: str) -> None:

@@ -22,6 +22,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.gateways import SendFailed, Sent
 from channels.telegram.bot import make_bot
@@ -40,14 +41,16 @@ class TelegramGateway:
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()  # one event loop: one send at a time
 
-    def send(self, *, to: str, body: str) -> Sent:
+    def send(self, *, to: str, body: str, buttons: list[list[str]] | None = None) -> Sent:
+        """Send a message; `buttons` ([text, callback data] pairs) become one row of inline buttons."""
         if not CHAT_ID.fullmatch(to):  # int() would take "+977..." too: a phone number is not a chat
             raise SendFailed(f"{to[:20]!r} is not a Telegram chat id", permanent=True)
         chat_id = int(to)
         text = body if len(body) <= MAX_CHARS else body[:MAX_CHARS - 1] + "…"
         try:
             with self._lock:
-                message = self._loop.run_until_complete(self._bot.send_message(chat_id=chat_id, text=text))
+                message = self._loop.run_until_complete(self._bot.send_message(
+                    chat_id=chat_id, text=text, reply_markup=_keyboard(buttons)))
         except TelegramRetryAfter as exc:
             raise SendFailed("Telegram asks us to slow down", permanent=False,
                              retry_after=float(exc.retry_after)) from exc
@@ -70,3 +73,10 @@ class TelegramGateway:
         with self._lock:
             self._loop.run_until_complete(self._bot.session.close())
             self._loop.close()
+
+
+def _keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text[:64], callback_data=data[:64])
+                                                  for text, data in buttons]])

@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import news
+from channels import news, survey_answers
 from channels.accept import accept
+from channels.survey_answers import Taken
 from core.db import transaction
 from core.i18n import say
+from core.settings import Settings
 from escalation.services import sync
 from intake import citizens, services
 from intake.actors import citizen_actor
@@ -26,6 +28,7 @@ from intake.schemas import GrievanceDraft
 from intake.tracking import InvalidTrackingNumber, parse
 from routing.registry import Classifiers
 from routing.services import Policy
+from surveys.models import Survey
 
 LISTED = 5
 
@@ -40,6 +43,13 @@ class Store:
     policy: Policy
     region: str = "NP"
     timezone: str = "UTC"
+    ask_payment: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, factory: sessionmaker[Session], clock: Callable[[], datetime],
+                      classifiers: Classifiers, policy: Policy) -> Store:
+        return cls(factory=factory, clock=clock, classifiers=classifiers, policy=policy, region=settings.default_region,
+                   timezone=settings.timezone, ask_payment=settings.survey_payment_question)
 
     def language(self, chat_id: int) -> str | None:
         """The language the citizen chose, if they are known."""
@@ -125,6 +135,23 @@ class Store:
                                       text=text)
             sync(session, grievance=grievance, now=now)  # the answer restarts the office's clock
             return grievance.tracking_number
+
+
+    def survey_reply(self, chat_id: int, text: str, *, survey_id: int | None = None,
+                     from_button: bool = False) -> Taken:
+        """An answer to the chat's open survey (or to the one a button belongs to); not taken if there is none."""
+        with transaction(self.factory) as session:
+            if survey_id is not None:
+                survey = session.get(Survey, survey_id)
+            else:
+                survey = survey_answers.open_survey(session, channel="telegram", recipient=str(chat_id))
+            if survey is None or survey.channel != "telegram" or survey.recipient != str(chat_id):
+                return Taken(False)
+            context = survey_answers.SurveyContext(region=self.region, ask_payment=self.ask_payment,
+                                                   model=self.classifiers.active(session), policy=self.policy)
+            taken = survey_answers.take(session, survey=survey, text=text, now=self.clock(), context=context,
+                                        from_button=from_button)
+            return Taken(taken.taken, taken.reply, taken.buttons)
 
 
 @dataclass(frozen=True)
