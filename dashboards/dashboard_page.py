@@ -16,7 +16,9 @@ from dashboards import kpis
 from dashboards.pages import render
 from dashboards.signin import Staff, StaffDep
 from intake import queries
+from intake.access import subtree
 from intake.models import Office
+from surveys import results
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 TABLES = ("offices", "categories", "channels", "areas", "weeks")
@@ -27,11 +29,14 @@ Weeks = Annotated[int, Query(ge=1, le=104)]
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, settings: SettingsDep,
               office: Code = "", weeks: Weeks = 8) -> Response:
-    board = kpis.build(session, scope=staff.scope, node=office_in_view(session, staff, office), now=now, weeks=weeks,
-                       min_count=settings.kpi_min_count)
+    node = office_in_view(session, staff, office)
+    board = kpis.build(session, scope=staff.scope, node=node, now=now, weeks=weeks, min_count=settings.kpi_min_count)
     peak = max([count for _, count in board.weeks] + [1])
+    surveyed = results.satisfaction(session, office_ids=offices_in_view(session, staff, node), since=board.since,
+                                    until=now, min_count=settings.kpi_min_count, timezone=node.timezone)
     return render(request, "dashboard.html", staff, {"board": board, "weeks": weeks, "peak": peak,
-                                                     "min_count": settings.kpi_min_count, "tables": TABLES})
+                                                     "min_count": settings.kpi_min_count, "tables": TABLES,
+                                                     "surveyed": surveyed})
 
 
 @router.get("/dashboard.csv")
@@ -73,6 +78,12 @@ def office_in_view(session: SessionDep, staff: Staff, code: str) -> Office:
     if office is None or (staff.scope.office_ids is not None and office.id not in staff.scope.office_ids):
         raise NotFound(f"no office {code!r} among those whose work you see")
     return office
+
+
+def offices_in_view(session: SessionDep, staff: Staff, node: Office) -> frozenset[int]:
+    """The node's subtree, less what the caller may not see."""
+    inside = subtree(dict(session.execute(select(Office.id, Office.parent_id)).all()), node.id)
+    return inside & staff.scope.office_ids if staff.scope.office_ids is not None else inside
 
 
 def _blank(value: float | None) -> str:

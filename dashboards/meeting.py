@@ -22,6 +22,7 @@ from dashboards.models import ActionItem, ActionStatus
 from escalation.models import Deadline, DeadlineKind, Escalation
 from intake.access import Scope, subtree
 from intake.models import Category, Grievance, Office
+from surveys.results import Satisfaction, satisfaction
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 CLUSTER_SIMILARITY = 0.3  # as alike as the related-case search asks
@@ -63,6 +64,7 @@ class Pack:
     escalated: list[tuple[str, int, str, str, datetime]]  # number, level, office, deadline kind, when
     carried: list[ActionItem]  # decided earlier: still open, or closed during this week
     decided: list[ActionItem]  # recorded at this week's meeting
+    satisfaction: Satisfaction  # survey answers during the week
 
     @property
     def last_day(self) -> date:
@@ -87,7 +89,7 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build(session: Session, *, scope: Scope, office: Office, week: str) -> Pack:
+def build(session: Session, *, scope: Scope, office: Office, week: str, min_count: int = 5) -> Pack:
     start, end = week_bounds(week, office.timezone)
     parents = dict(session.execute(select(Office.id, Office.parent_id)).all())
     inside = sorted(subtree(parents, office.id))
@@ -107,7 +109,13 @@ def build(session: Session, *, scope: Scope, office: Office, week: str) -> Pack:
                 received_before=sum(before.values()), categories=categories,
                 clusters=_clusters(week_rows, names), silent=_silent(session, where, start, end, offices),
                 escalated=_escalated(session, where, start, end, offices),
-                carried=_carried(session, office, week, start, end), decided=_decided(session, office, week))
+                carried=_carried(session, office, week, start, end), decided=_decided(session, office, week),
+                satisfaction=satisfaction(session, office_ids=_seen(scope, inside), since=start, until=end,
+                                          min_count=min_count, timezone=office.timezone))
+
+
+def _seen(scope: Scope, offices: list[int]) -> frozenset[int]:
+    return frozenset(offices) & scope.office_ids if scope.office_ids is not None else frozenset(offices)
 
 
 def _clusters(rows: list, names: dict[int, str]) -> list[Cluster]:  # noqa: ANN001

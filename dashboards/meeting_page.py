@@ -27,7 +27,8 @@ Text = Annotated[str, Query(max_length=32)]
 def pack(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, week: Text = "",
          office: Text = "") -> Response:
     node = office_in_view(session, staff, office)
-    built = meeting.build(session, scope=staff.scope, office=node, week=week or meeting.iso_week(now))
+    built = meeting.build(session, scope=staff.scope, office=node, week=week or meeting.iso_week(now),
+                          min_count=request.app.state.settings.kpi_min_count)
     return render(request, "meeting.html", staff, _context(session, built, editable=True))
 
 
@@ -42,7 +43,8 @@ def record(request: Request, session: SessionDep, staff: StaffDep, form: FormDep
             services.record_action(session, meeting_office=node, week=week, text=_field(form, "text", 1000),
                                    owner=owner, due_on=_date(_field(form, "due_on")), by=staff.name, now=now)
     except DomainError as error:
-        built = meeting.build(session, scope=staff.scope, office=node, week=week)
+        built = meeting.build(session, scope=staff.scope, office=node, week=week,
+                              min_count=request.app.state.settings.kpi_min_count)
         return render(request, "meeting.html", staff, _context(session, built, editable=True, error=str(error)),
                       status=error.status)
     return RedirectResponse(f"/staff/meeting?week={week}&office={node.code}#decided", status_code=303)

@@ -197,3 +197,46 @@ def test_a_low_score_after_a_resolution_reopens_the_grievance(session_factory, s
     assert any(e.note == "still no water at all" for e in reopened.events)
     schedule.run(session_factory, now=START + timedelta(hours=1), policy=policy())  # no second survey for it yet
     assert len([m for m in invitations(session, "+9779816660007") if m.purpose == "survey"]) == 1
+
+
+def test_results_reach_the_dashboard_and_the_meeting_pack_with_the_negative_comments(
+        session_factory, session, browser):
+    from intake.queries import office_by_code as office
+    from surveys.models import SurveyKind
+    from tests.test_staff_signin import sign_in
+
+    water = office(session, "RV-N-WATER")
+    for n, score in enumerate([1, 2, 4, 5, 5, 3]):
+        session.add(Survey(key=f"result:{n}", kind=SurveyKind.DELIVERY, office_id=water.id, service="new_connection",
+                           channel="sms", recipient=f"+97798166609{n:02d}", language="en",
+                           status=SurveyStatus.ANSWERED, step=SurveyStep.DONE, due_at=START, sent_at=START,
+                           answered_at=START - timedelta(minutes=60 + n), score=score, paid=n == 0,
+                           comment="The clerk sent me away twice" if score == 1 else None, created_at=START))
+    session.commit()
+    builders.staff(session, username="survey.head", role=Role.OFFICE_HEAD, office="RV-N", now=START)
+    assert sign_in(browser, "survey.head").status_code == 303
+    board = browser.get("/staff/dashboard").text
+    assert "Satisfaction after a service" in board and "Northbank Water" in board
+    assert "3.3" in board and "33 %" in board  # the mean of six answers, two of them 1 or 2
+    assert "The clerk sent me away twice" in board
+    pack = browser.get("/staff/meeting", params={"week": "2026-W47"}).text
+    assert "6 survey answers this week" in pack and "The clerk sent me away twice" in pack
+    few = browser.get("/staff/meeting", params={"week": "2026-W46"}).text
+    assert "No survey answers this week" in few
+
+
+def test_below_the_minimum_count_no_survey_figure_is_published(session):
+    from intake.queries import office_by_code as office
+    from surveys.models import SurveyKind
+    from surveys.results import satisfaction
+
+    water = office(session, "RV-N-WATER")
+    for n in range(3):
+        session.add(Survey(key=f"few:{n}", kind=SurveyKind.DELIVERY, office_id=water.id, service="renewal",
+                           channel="sms", recipient=f"+97798166608{n:02d}", language="en",
+                           status=SurveyStatus.ANSWERED, step=SurveyStep.DONE, due_at=START, sent_at=START,
+                           answered_at=START, score=1, created_at=START))
+    session.flush()
+    result = satisfaction(session, office_ids={water.id}, since=START - timedelta(days=1),
+                          until=START + timedelta(days=1), min_count=5, timezone="Asia/Kathmandu")
+    assert result.total.answered == 3 and not result.total.published and result.offices[0].mean is None

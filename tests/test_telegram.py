@@ -284,3 +284,29 @@ def test_stickers_and_unknown_commands_get_a_hint(bot_client, fake):
         "sticker": {"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 1, "height": 1,
                     "is_animated": False, "is_video": False}}})
     assert "as text" in fake.last(7013).text
+
+
+def test_a_survey_in_the_chat_is_answered_with_buttons_and_a_low_score_reopens(
+        bot_client, fake, session, session_factory, telegram_settings, clock):
+
+    from surveys import schedule
+    from surveys.policy import SurveyPolicy
+
+    user = fake.user(7014)
+    complain(user, text="Broken water pipe in front of the ward office is flooding the road")
+    [grievance] = grievances_of_chat(session, 7014)
+    services.resolve(session, grievance=grievance, actor=officer_of(session, grievance, clock), now=clock.now,
+                     note="The pipe was replaced.")
+    session.commit()
+    schedule.run(session_factory, now=clock.advance(hours=3), policy=SurveyPolicy(default_timezone="Asia/Kathmandu"))
+    deliver(session_factory, telegram_settings, clock)
+    invitation = next(m for m in reversed(fake.chat(7014)) if m.buttons())
+    assert "resolved" in invitation.text and invitation.buttons() == ["1", "2", "3", "4", "5"]
+    assert user.taps("2") == 200
+    assert "still wrong" in fake.last(7014).text
+    user.says("The road is still flooded every morning")
+    session.expire_all()
+    reopened = session.get(Grievance, grievance.id)
+    assert reopened.status is Status.IN_PROGRESS and reopened.reopen_count == 1
+    assert user.tap_data(invitation.callback("5"), message_id=invitation.message_id) == 200  # an answered question
+    assert session.get(Grievance, grievance.id).reopen_count == 1
