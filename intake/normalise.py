@@ -91,9 +91,25 @@ def _mask(raw: str) -> str:
 
 
 def timezone_of(phone: str, default: str) -> str:
-    """The timezone of a phone number's country (the first, for countries with several)."""
+    """The timezone of a phone number's country (the first, for countries with several).
+
+    Numbers sharing their first eight characters (country code and operator or area prefix) share it:
+    the answer is remembered per prefix, since parsing every number cost 70 µs (7 s for 100,000 surveys).
+    """
+    prefix = phone[:8]
+    if prefix not in _ZONES:
+        if len(_ZONES) >= 65_536:
+            _ZONES.clear()
+        _ZONES[prefix] = _zone_of(phone)
+    return _ZONES[prefix] or default
+
+
+_ZONES: dict[str, str | None] = {}
+
+
+def _zone_of(phone: str) -> str | None:
     try:
         zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, None))
     except phonenumbers.NumberParseException:
-        return default
-    return zones[0] if zones and zones[0] != "Etc/Unknown" else default
+        return None
+    return zones[0] if zones and zones[0] != "Etc/Unknown" else None

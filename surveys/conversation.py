@@ -57,7 +57,7 @@ def _score(survey: Survey, text: str, *, now: datetime, ask_payment: bool, from_
             survey.comment = text.strip()[:2000] or None
             return _done(survey, now)
         survey.clarified = True
-        return Answer(True, clarify_score(survey.language), buttons=score_buttons(survey))
+        return Answer(True, clarify_score(survey.language), buttons=score_buttons(survey.id, survey.channel))
     survey.score = reply.score
     survey.answered_at = now
     survey.clarified = False
@@ -83,7 +83,8 @@ def _what_wrong(survey: Survey, text: str, *, now: datetime, ask_payment: bool) 
 def _next_after_what_wrong(survey: Survey, *, now: datetime, ask_payment: bool, thank: bool = True) -> Answer:
     if ask_payment and survey.kind is SurveyKind.DELIVERY:
         survey.step = SurveyStep.PAYMENT
-        return Answer(True, payment_question(survey.language), buttons=yes_no_buttons(survey))
+        return Answer(True, payment_question(survey.language),
+                      buttons=yes_no_buttons(survey.id, survey.channel, survey.language))
     done = _done(survey, now)
     return done if thank else Answer(True, None)
 
@@ -100,7 +101,7 @@ def _payment(survey: Survey, text: str, *, now: datetime) -> Answer:
         return _done(survey, now)
     survey.clarified = True
     return Answer(True, say(survey.language, "Please reply YES or NO: were you asked for extra payment?"),
-                  buttons=yes_no_buttons(survey))
+                  buttons=yes_no_buttons(survey.id, survey.channel, survey.language))
 
 
 def _done(survey: Survey, now: datetime) -> Answer:
@@ -119,14 +120,14 @@ def payment_question(language: str) -> str:
                "office, not to the office you visited.")
 
 
-def score_buttons(survey: Survey) -> list[list[str]] | None:
+def score_buttons(survey_id: int, channel: str) -> list[list[str]] | None:
     """Telegram's answer buttons 1 to 5 (SMS has none)."""
-    if survey.channel != "telegram":
+    if channel != "telegram":
         return None
-    return [[str(n), f"sv:{survey.id}:{n}"] for n in range(1, 6)]
+    return [[str(n), f"sv:{survey_id}:{n}"] for n in range(1, 6)]
 
 
-def yes_no_buttons(survey: Survey) -> list[list[str]] | None:
-    if survey.channel != "telegram":
+def yes_no_buttons(survey_id: int, channel: str, language: str) -> list[list[str]] | None:
+    if channel != "telegram":
         return None
-    return [[say(survey.language, "Yes"), f"sv:{survey.id}:yes"], [say(survey.language, "No"), f"sv:{survey.id}:no"]]
+    return [[say(language, "Yes"), f"sv:{survey_id}:yes"], [say(language, "No"), f"sv:{survey_id}:no"]]

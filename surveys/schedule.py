@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -148,55 +149,85 @@ def schedule_resolutions(session: Session, *, now: datetime, policy: SurveyPolic
 
 
 def send_due(session: Session, *, now: datetime, policy: SurveyPolicy, counts: Counts) -> None:
-    """Hand due invitations to the outbox, spaced at the provider's rate; only inside the citizen's allowed hours."""
-    due = session.scalars(select(Survey).where(Survey.status == SurveyStatus.SCHEDULED, Survey.due_at <= now)
-                          .order_by(Survey.due_at).limit(policy.per_run() * 4)).all()
+    """Hand due invitations to the outbox, spaced at the provider's rate; only inside the citizen's allowed hours.
+
+    Set-based: one read of the due rows, one bulk insert of the messages, one update per chunk of ids that
+    only moves rows still scheduled (a concurrent run cannot send the same invitation twice).
+    """
+    due = session.execute(
+        select(Survey.id, Survey.kind, Survey.channel, Survey.recipient, Survey.language, Survey.office_id,
+               Survey.due_at, Survey.grievance_id, Citizen.opted_out_at)
+        .outerjoin(Citizen, and_(Survey.channel == "sms", Citizen.phone == Survey.recipient))
+        .where(Survey.status == SurveyStatus.SCHEDULED, Survey.due_at <= now)
+        .order_by(Survey.due_at).limit(policy.per_run() * 4)).all()
     names = dict(session.execute(select(Office.id, Office.name)).all())
-    opted_out = set(session.scalars(select(Citizen.phone).where(Citizen.opted_out_at.is_not(None),
-                                                                Citizen.phone.in_({s.recipient for s in due}))))
     spacing = timedelta(seconds=60 / policy.rate_per_minute)
-    messages, sent = [], 0
-    for survey in due:
-        if sent >= policy.per_run():
+    messages, sending, stopped = [], [], []
+    for row in due:
+        if len(sending) >= policy.per_run():
             break
-        if survey.channel == "sms" and survey.recipient in opted_out:
-            survey.status, survey.skip_reason = SurveyStatus.SKIPPED, "opted_out"
+        if row.opted_out_at is not None:
+            stopped.append(row.id)
             continue
-        if not inside(now, _zone(survey.recipient, survey.channel, policy), policy.window):
+        if not inside(now, _zone(row.recipient, row.channel, policy), policy.window):
             continue  # its allowed hours come round again; the next run sends it
-        body = invitation(survey, office=names.get(survey.office_id, ""), policy=policy)
-        messages.append(_message(survey, body=body, purpose="survey", now=now, at=now + spacing * sent,
-                                 buttons=score_buttons(survey)))
-        survey.status, survey.sent_at, survey.expires_at = SurveyStatus.SENT, now, now + policy.expire_after
-        sent += 1
-    session.flush()
+        body = invitation(kind=row.kind, language=row.language, channel=row.channel,
+                          office=names.get(row.office_id, ""), on=row.due_at, policy=policy)
+        messages.append(_message(channel=row.channel, recipient=row.recipient, grievance_id=row.grievance_id,
+                                 body=body, purpose="survey", now=now, at=now + spacing * len(sending),
+                                 buttons=score_buttons(row.id, row.channel)))
+        sending.append(row.id)
+    claim = session.begin_nested()
+    if _move(session, sending, status=SurveyStatus.SENT, sent_at=now,
+             expires_at=now + policy.expire_after) != len(sending):
+        claim.rollback()  # another run took some of them: this one sends nothing, that one sends them
+        log.warning("surveys: another run is sending invitations; this one stops")
+        return
+    claim.commit()
+    _move(session, stopped, status=SurveyStatus.SKIPPED, skip_reason="opted_out")
     bulk_insert(session, OutboxMessage.__table__, messages)
-    counts.sent += sent
+    counts.sent += len(sending)
 
 
-def _message(survey: Survey, *, body: str, purpose: str, now: datetime, at: datetime,
-             buttons: list[list[str]] | None) -> dict[str, object]:
-    channel = OutboxChannel.TELEGRAM if survey.channel == "telegram" else OutboxChannel.SMS
-    return {"channel": channel.value, "recipient": survey.recipient,
-            "body": gsm_safe(body) if channel is OutboxChannel.SMS else body, "purpose": purpose,
-            "grievance_id": survey.grievance_id, "citizen_id": None, "status": OutboxStatus.PENDING.value,
+def _move(session: Session, ids: list[int], **values: object) -> int:
+    moved = 0
+    for start in range(0, len(ids), 5_000):
+        moved += session.execute(update(Survey).where(Survey.id.in_(ids[start:start + 5_000]),
+                                                      Survey.status == SurveyStatus.SCHEDULED)
+                                 .values(**values).execution_options(synchronize_session=False)).rowcount or 0
+    return moved
+
+
+def _message(*, channel: str, recipient: str, grievance_id: int | None, body: str, purpose: str, now: datetime,
+             at: datetime, buttons: list[list[str]] | None) -> dict[str, object]:
+    outbox = OutboxChannel.TELEGRAM if channel == "telegram" else OutboxChannel.SMS
+    return {"channel": outbox.value, "recipient": recipient,
+            "body": body, "purpose": purpose,  # invitation() made SMS text GSM-safe
+            "grievance_id": grievance_id, "citizen_id": None, "status": OutboxStatus.PENDING.value,
             "attempts": 0, "created_at": now, "next_attempt_at": at, "claimed_at": None, "sent_at": None,
             "gateway": None, "provider_id": None, "last_error": None, "urgent": False, "uncertain": False,
             "delivery_status": None, "delivery_status_at": None, "error_code": None, "buttons": buttons}
 
 
-def invitation(survey: Survey, *, office: str, policy: SurveyPolicy, reminder: bool = False) -> str:
-    language = survey.language
-    if survey.kind is SurveyKind.RESOLUTION:
+def invitation(*, kind: SurveyKind, language: str, channel: str, office: str, on: datetime, policy: SurveyPolicy,
+               reminder: bool = False) -> str:
+    """The invitation's words; the same for every citizen of one office, day and language (so computed once)."""
+    day = on.astimezone(ZoneInfo(policy.default_timezone)).date()
+    return _invitation(SurveyKind(kind), language, channel, office, day, reminder)
+
+
+@lru_cache(maxsize=4096)
+def _invitation(kind: SurveyKind, language: str, channel: str, office: str, day: date, reminder: bool) -> str:
+    if kind is SurveyKind.RESOLUTION:
         text = say(language, "{office} says your complaint is resolved. Was it? Reply 1 (not at all) to 5 (fully).",
                    office=office)
     else:
         text = say(language, "How was the service at {office} on {date}? Reply 1 (very bad) to 5 (very good).",
-                   office=office, date=format_date(survey.due_at.astimezone(ZoneInfo(policy.default_timezone)).date(),
-                                                   "d MMM", locale=language))
+                   office=office, date=format_date(day, "d MMM", locale=language))
     if reminder:
         text = say(language, "Reminder:") + " " + text
-    return text + (" " + say(language, "STOP: no more SMS.") if survey.channel == "sms" else "")
+    text += " " + say(language, "STOP: no more SMS.") if channel == "sms" else ""
+    return gsm_safe(text) if channel == "sms" else text
 
 
 def remind_and_expire(session: Session, *, now: datetime, policy: SurveyPolicy, counts: Counts) -> None:
@@ -212,9 +243,11 @@ def remind_and_expire(session: Session, *, now: datetime, policy: SurveyPolicy, 
     for survey in waiting:
         if not inside(now, _zone(survey.recipient, survey.channel, policy), policy.window):
             continue
-        body = invitation(survey, office=names.get(survey.office_id, ""), policy=policy, reminder=True)
-        messages.append(_message(survey, body=body, purpose="survey_reminder", now=now, at=now,
-                                 buttons=score_buttons(survey)))
+        body = invitation(kind=survey.kind, language=survey.language, channel=survey.channel,
+                          office=names.get(survey.office_id, ""), on=survey.due_at, policy=policy, reminder=True)
+        messages.append(_message(channel=survey.channel, recipient=survey.recipient,
+                                 grievance_id=survey.grievance_id, body=body, purpose="survey_reminder", now=now,
+                                 at=now, buttons=score_buttons(survey.id, survey.channel)))
         survey.reminded_at = now
     session.flush()
     bulk_insert(session, OutboxMessage.__table__, messages)
