@@ -31,8 +31,10 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`make run` in miniature: a fresh SQLite database with the demo, served on a free loopback port."""
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`make run` in miniature: a fresh SQLite database with the demo, served on a free loopback port.
+
+    Yields the base URL and the database URL (a test may act as an office directly in the database)."""
     folder = tmp_path_factory.mktemp("live")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")} | {
@@ -45,10 +47,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base)
-        yield base
+        yield base, env["REDRESS_DATABASE_URL"]
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_server(live: tuple[str, str]) -> str:
+    return live[0]
 
 
 @pytest.fixture

@@ -42,3 +42,49 @@ def test_a_citizen_complains_from_a_small_phone_in_nepali(browser_page):
     page.wait_for_url("**/track/act")
     assert "Your information is added" in page.locator("[role=status]").inner_text()
     assert "The pipe is broken near the temple." in page.locator("ol.timeline").inner_text()
+
+
+def test_a_citizen_reopens_a_resolution_they_do_not_accept(browser_page, live):
+    from sqlalchemy import select
+
+    from core.clock import utcnow
+    from core.db import make_engine, make_sessionmaker, transaction
+    from intake import services
+    from intake.actors import Actor
+    from intake.models import ActorType, Grievance, Role
+
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/complain?lang=en")
+    page.get_by_label("What happened?").fill("The street light outside house 12 in Northbank ward 3 is broken")
+    page.get_by_role("button", name="Send my complaint").click()
+    number, secret = page.locator("#tracking").inner_text(), page.locator("#secret").inner_text()
+
+    engine = make_engine(live[1])  # the office resolves it
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+            if grievance.office is None:
+                from intake.queries import office_by_code
+                from routing.services import transfer
+
+                transfer(session, grievance=grievance, to_office=office_by_code(session, "RV-N"), now=utcnow(),
+                         actor=Actor(type=ActorType.STAFF, id="1", role=Role.OPERATOR, name="Triage"), note="test")
+                session.flush()
+            officer = Actor(type=ActorType.STAFF, id="1", role=Role.OFFICER, office_id=grievance.office_id,
+                            name="Officer")
+            services.resolve(session, grievance=grievance, actor=officer, now=utcnow(), note="The lamp was replaced.")
+    finally:
+        engine.dispose()
+
+    page.goto("/track?lang=en")
+    page.get_by_label("Tracking number").fill(number)
+    page.get_by_label("Secret code").fill(secret)
+    page.get_by_role("button", name="Show my complaint").click()
+    assert "The lamp was replaced." in page.locator("ol.timeline").inner_text()
+    page.get_by_label("What is still wrong?").fill("It is dark again since yesterday.")
+    page.get_by_role("button", name="It is not solved: reopen it").click()
+    page.wait_for_url("**/track/act")
+    assert "Your complaint is reopened" in page.locator("[role=status]").inner_text()
+    assert "It is dark again since yesterday." in page.locator("ol.timeline").inner_text()
+    shot(page, "portal-04-reopened")
