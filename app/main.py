@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
 from app.api import deliveries, directory, grievances, kpi, routing
+from app.open311 import web as open311
 from channels.telegram import web as telegram_webhook
 from channels.telegram.bot import TelegramBot
 from channels.telegram.store import Store
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(routing.router)
     app.include_router(kpi.router)
     app.include_router(deliveries.router)
+    app.include_router(open311.router)
     app.include_router(webhooks.router)
     app.include_router(telegram_webhook.router)
     app.include_router(voice_webhook.router)

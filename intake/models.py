@@ -50,6 +50,7 @@ class Channel(StrEnum):
     VOICE = "voice"
     API = "api"
     SURVEY = "survey"
+    OPEN311 = "open311"
 
 
 class Priority(StrEnum):

@@ -53,6 +53,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/staff/calls"): "staff-calls", ("POST", "/staff/calls/file"): "staff-form",
     ("POST", "/staff/calls/add"): "staff-form", ("POST", "/staff/calls/summarise"): "staff-form",
     ("GET", "/dev/outbox"): "dev", ("POST", "/dev/sms"): "dev",
+    ("GET", "/open311/v2/discovery.{fmt}"): "public", ("GET", "/open311/v2/services.{fmt}"): "public",
+    ("GET", "/open311/v2/services/{code}.{fmt}"): "public", ("GET", "/open311/v2/requests.{fmt}"): "public",
+    ("GET", "/open311/v2/requests/{request_id}.{fmt}"): "public", ("GET", "/open311/v2/tokens/{token}.{fmt}"): "public",
+    ("POST", "/open311/v2/requests.{fmt}"): "open311-key",  # the api_key form field (tests/test_open311.py)
     ("GET", "/complain"): "public", ("POST", "/complain"): "citizen-form",  # the portal: anyone may complain
     ("GET", "/track"): "public", ("POST", "/track"): "citizen-secret",  # and follow it with its secret
     ("POST", "/track/act"): "citizen-secret",
@@ -189,7 +193,7 @@ def test_without_credentials_only_public_routes_answer(app, world):
                 assert world["north"] not in answer.text
             elif rule == "signed":  # the test settings are the console development mode, which takes unsigned
                 assert answer.status_code in (403, 422), (method, path)  # posts (tests/test_sms.py: signatures)
-            elif rule == "telegram-secret":
+            elif rule == "open311-key" or rule == "telegram-secret":
                 assert answer.status_code in (403, 404), (method, path)
             elif rule == "citizen-secret":
                 assert answer.status_code == 403 and world["north"] not in answer.text, (method, path)
