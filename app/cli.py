@@ -127,12 +127,15 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
         if version:
             print(f"routing model {version} trained from the seed corpus and activated")
         if demo.loaded_now:
-            from app.demo import seed_grievances
+            from app.demo import seed_grievances, seed_history
             from routing.registry import Classifiers
 
             with transaction(make_sessionmaker(engine)) as session:
-                filed = seed_grievances(session, now=utcnow(), model=Classifiers().active(session))
+                model = Classifiers().active(session)
+                filed = seed_grievances(session, now=utcnow(), model=model)
+                settled = seed_history(session, now=utcnow(), model=model)
             print(f"{filed} demo grievances filed over the last week (some answered, some past their deadline)")
+            print(f"{settled} settled ones of the ten weeks before, for the figures (http://127.0.0.1:8000/public)")
         print(f"demo API key (role admin; use as 'Authorization: Bearer <key>'):\n{demo.api_key}")
     return 0
 

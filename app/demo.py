@@ -20,6 +20,7 @@ from intake.models import ActorType, Channel, Role
 from intake.queries import office_by_code, staff_logins
 from intake.schemas import GrievanceDraft
 from routing.registry import ActiveModel
+from surveys.models import Survey, SurveyKind, SurveyStatus, SurveyStep
 
 DIRECTORY = Path(__file__).parent / "demo_directory.toml"
 DEMO_PASSWORD = "redress-demo"  # noqa: S105 - printed on purpose: demo accounts only
@@ -77,6 +78,46 @@ def seed_grievances(session: Session, *, now: datetime, model: ActiveModel | Non
             sync(session, grievance=grievance, now=received + timedelta(hours=2))
     seed_meeting(session, now=now)
     return len(DEMO_GRIEVANCES)
+
+
+# The last ten weeks, answered and resolved (no phones: nothing is sent), so the dashboards and the public
+# responsiveness pages have figures: (category, area, text, hours to a first answer, days to resolve, score).
+# Each office keeps its own pace, so the league table has a top and a bottom.
+DEMO_HISTORY = [
+    ("water", "RV-N", "No water from the public tap in Northbank for days", 6, 4, 4),
+    ("roads", "RV-N", "Potholes on the Northbank school road", 30, 12, 2),
+    ("electricity", "RV-S", "Streetlights out on the Southvale market road", 3, 2, 5),
+    ("waste", "RV-C", "Garbage not collected in Central ward 2", 60, 9, 2),
+    ("water", "RV-C", "Low water pressure in Central every evening", 12, 5, 3),
+]
+HISTORY_EACH = 14  # grievances per line above: 70 in all, above the minimum count per office
+
+
+def seed_history(session: Session, *, now: datetime, model: ActiveModel | None) -> int:
+    """Ten weeks of settled grievances at each office's own pace, and their survey answers."""
+    filed = 0
+    for category, area, text, answer_hours, resolve_days, score in DEMO_HISTORY:
+        for n in range(HISTORY_EACH):
+            received = now - timedelta(days=8 + n * 4.5, hours=n % 5)
+            draft = GrievanceDraft(text=f"{text} ({n + 1})", category=category, admin_area=area, channel=Channel.WEB)
+            grievance = accept(session, draft=draft, actor=SYSTEM, now=received, region="NP", model=model).grievance
+            if grievance.office is None:
+                continue
+            answered = received + timedelta(hours=answer_hours * (0.5 + (n % 4) / 2))
+            services.acknowledge(session, grievance=grievance, actor=OFFICE_DEMO, now=answered,
+                                 note="We have it and will visit.")
+            sync(session, grievance=grievance, now=answered)
+            resolved = received + timedelta(days=resolve_days * (0.6 + (n % 3) / 3))
+            services.resolve(session, grievance=grievance, actor=OFFICE_DEMO, now=resolved,
+                             note="Done: the crew fixed it.")
+            sync(session, grievance=grievance, now=resolved)
+            session.add(Survey(key=f"demo:{grievance.id}", kind=SurveyKind.RESOLUTION, grievance_id=grievance.id,
+                               office_id=grievance.office_id, channel="sms", recipient="demo", language="en",
+                               status=SurveyStatus.ANSWERED, step=SurveyStep.DONE, due_at=resolved,
+                               sent_at=resolved, answered_at=resolved + timedelta(hours=3),
+                               score=max(1, min(5, score + (n % 3) - 1)), created_at=resolved))
+            filed += 1
+    return filed
 
 
 # Last week's complaint meetings decided these; this week's packs carry them over.

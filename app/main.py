@@ -23,7 +23,7 @@ from channels.web import tracking as portal_tracking
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
 from core.settings import Environment, Settings, SmsProvider
-from dashboards import calls_page, dashboard_page, grievance_page, meeting_page
+from dashboards import calls_page, dashboard_page, grievance_page, meeting_page, open_data, public_page
 from dashboards import web as staff_pages
 from routing.registry import Classifiers
 from routing.services import Policy
@@ -92,6 +92,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(dashboard_page.router)
     app.include_router(meeting_page.router)
     app.include_router(calls_page.router)
+    app.include_router(public_page.router)
+    app.include_router(open_data.router)
     app.include_router(portal.router)
     app.include_router(portal_tracking.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")

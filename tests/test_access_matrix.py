@@ -57,6 +57,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/open311/v2/services/{code}.{fmt}"): "public", ("GET", "/open311/v2/requests.{fmt}"): "public",
     ("GET", "/open311/v2/requests/{request_id}.{fmt}"): "public", ("GET", "/open311/v2/tokens/{token}.{fmt}"): "public",
     ("POST", "/open311/v2/requests.{fmt}"): "open311-key",  # the api_key form field (tests/test_open311.py)
+    ("GET", "/public"): "public", ("GET", "/public/offices/{code}"): "public",
+    ("GET", "/public/categories/{code}"): "public", ("GET", "/open-data/{table}.{fmt}"): "public",
     ("GET", "/complain"): "public", ("POST", "/complain"): "citizen-form",  # the portal: anyone may complain
     ("GET", "/track"): "public", ("POST", "/track"): "citizen-secret",  # and follow it with its secret
     ("POST", "/track/act"): "citizen-secret",

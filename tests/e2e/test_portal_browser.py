@@ -88,3 +88,18 @@ def test_a_citizen_reopens_a_resolution_they_do_not_accept(browser_page, live):
     assert "Your complaint is reopened" in page.locator("[role=status]").inner_text()
     assert "It is dark again since yesterday." in page.locator("ol.timeline").inner_text()
     shot(page, "portal-04-reopened")
+
+
+def test_the_public_responsiveness_page_reads_on_a_phone(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/public?lang=en")
+    assert page.locator("h1").inner_text() == "How responsive are our offices?"
+    assert page.evaluate(UNLABELLED) == []
+    league = page.locator("table").first.inner_text()
+    assert "Southvale Electricity Distribution Centre" in league and " h" in league  # the demo's ten weeks
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # tables scroll inside
+    shot(page, "public-01-league")
+    page.get_by_role("link", name="Southvale Electricity Distribution Centre").click()
+    assert "Month by month" in page.locator("main").inner_text()
+    shot(page, "public-02-office")
