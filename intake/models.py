@@ -145,6 +145,9 @@ class Category(Base):
     is_integrity: Mapped[bool] = mapped_column(Boolean, default=False)
     route_threshold: Mapped[float | None] = mapped_column(Float)  # admin's override of the model's threshold
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Extra questions a complaint of this kind answers (Open311 attributes): [{code, description, datatype,
+    # required, values: [{key, name}]}], checked by routing.directory.questions.
+    questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Citizen(Base):

@@ -26,6 +26,35 @@ PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
 
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+
+
+def questions(rows: Any, where: str) -> list[dict[str, Any]]:
+    """A category's extra questions, checked: a code, a description, a datatype, and the choices of a list."""
+    if not isinstance(rows, list):
+        raise InvalidInput(f"{where}: questions must be a list of tables")
+    out, seen = [], set()
+    for order, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise InvalidInput(f"{where}: question {order} must be a table")
+        code = _required(row, "code", f"{where} question {order}")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", code) or code in seen:
+            raise InvalidInput(f"{where}: question code {code!r} must be unique letters, digits, _ . -")
+        seen.add(code)
+        datatype = str(row.get("datatype", "string"))
+        if datatype not in DATATYPES:
+            raise InvalidInput(f"{where}: question {code}: datatype is one of {', '.join(DATATYPES)}")
+        values = row.get("values", [])
+        if datatype.endswith("valuelist") and not (isinstance(values, list) and values and all(
+                isinstance(v, dict) and v.get("key") and v.get("name") for v in values)):
+            raise InvalidInput(f"{where}: question {code}: a list question needs values with a key and a name")
+        out.append({"code": code, "description": _required(row, "description", f"{where} question {code}"),
+                    "datatype": datatype, "required": bool(row.get("required", False)), "order": order,
+                    "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in values]
+                    if datatype.endswith("valuelist") else []})
+    return out
+
+
 def load(session: Session, *, data: dict[str, Any], now: datetime, staff_password: str | None) -> None:
     """Upsert categories, then offices (parents first), then staff; any error names the row and loads nothing."""
     categories = {c.code: c for c in session.scalars(select(Category))}
@@ -38,6 +67,7 @@ def load(session: Session, *, data: dict[str, Any], now: datetime, staff_passwor
         category.resolution_hours = _hours(row, "resolution_hours", 720, f"category {code}")
         category.is_integrity = bool(row.get("integrity", False))
         category.route_threshold = _threshold(row, f"category {code}")
+        category.questions = questions(row.get("questions", []), f"category {code}") or None
         categories[code] = category
         session.add(category)
 

@@ -102,3 +102,16 @@ def test_place_names_put_a_complaint_in_an_area(session, text, area):
     from routing.areas import mentioned_area
 
     assert mentioned_area(session, text) == area
+
+
+@pytest.mark.parametrize("questions, says", [
+    ("not a list", "must be a list"), ([{"description": "x"}], "code"),
+    ([{"code": "a", "description": "x"}, {"code": "a", "description": "y"}], "unique"),
+    ([{"code": "a", "description": "x", "datatype": "colour"}], "datatype is one of"),
+    ([{"code": "a", "description": "x", "datatype": "singlevaluelist"}], "needs values"),
+], ids=["not-a-list", "no-code", "twice", "datatype", "no-values"])
+def test_a_categorys_questions_are_checked(questions, says):
+    from routing.directory import questions as check
+
+    with pytest.raises(InvalidInput, match=says):
+        check(questions, "category roads")

@@ -64,6 +64,15 @@ def test_services_are_the_categories_in_both_formats(client, session):
 def test_a_service_definition_and_an_unknown_service(client):
     definition = valid(client.get(f"{BASE}/services/water.json").json(), "service_definition")
     assert definition == {"service_code": "water", "attributes": []}
+    roads = valid(client.get(f"{BASE}/services/roads.json").json(), "service_definition")
+    danger = roads["attributes"][0]
+    assert danger["code"] == "danger" and danger["required"] is True and danger["datatype"] == "singlevaluelist"
+    assert [v["key"] for v in danger["values"]] == ["yes", "no"] and danger["order"] == 1
+    in_xml = xml(client.get(f"{BASE}/services/roads.xml"))
+    assert [a.find("code").text for a in in_xml.findall("attributes/attribute")] == ["danger", "size"]
+    assert [v.find("key").text for v in in_xml.findall("attributes/attribute/values/value")] == ["yes", "no"]
+    services = client.get(f"{BASE}/services.json").json()
+    assert next(s for s in services if s["service_code"] == "roads")["metadata"] is True
     assert xml(client.get(f"{BASE}/services/water.xml")).find("service_code").text == "water"
     missing = client.get(f"{BASE}/services/nope.json")
     assert missing.status_code == 404 and valid(missing.json(), "errors")[0]["code"] == 404
@@ -73,13 +82,13 @@ def test_a_service_definition_and_an_unknown_service(client):
 
 def test_a_filed_request_is_a_routed_grievance_whose_expected_datetime_follows_its_sla(client, session, key, model):
     answer = file(client, key, first_name="Sita", last_name="Rai", phone="9816111222", email="sita@example.org",
-                  **{"attribute[severity]": "high"})
+                  **{"attribute[severity]": "high"})  # water asks no questions: an answer to none is not kept
     assert answer.status_code == 200, answer.text
     [created] = valid(answer.json(), "post_response")
     grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == created["service_request_id"]))
     assert grievance.channel is Channel.OPEN311 and grievance.category.code == "water"
     assert grievance.office is not None and grievance.status is Status.ASSIGNED and grievance.citizen.name == "Sita Rai"
-    assert grievance.events[0].data["attributes"] == {"severity": "high"}
+    assert "attributes" not in grievance.events[0].data
     assert created["service_notice"] == f"Sent to {grievance.office.name}."
 
     [shown] = valid(client.get(f"{BASE}/requests/{grievance.tracking_number}.json").json(), "service_requests")
@@ -115,6 +124,18 @@ def test_a_bad_request_is_the_specifications_error_and_files_nothing(client, ses
     assert in_xml.status_code == 403 and xml(in_xml).tag == "errors"
 
 
+def test_a_service_with_questions_checks_the_answers(client, session, key):
+    ok = file(client, key, service_code="roads", **{"attribute[danger]": "yes", "attribute[size]": "2.5",
+                                                     "attribute[colour]": "red"})
+    assert ok.status_code == 200, ok.text
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == ok.json()[0]["service_request_id"]))
+    assert grievance.events[0].data["attributes"] == {"danger": "yes", "size": "2.5"}
+    for answers, words in (({}, "attribute[danger] is required"), ({"attribute[danger]": "maybe"}, "one of"),
+                           ({"attribute[danger]": "no", "attribute[size]": "big"}, "a number")):
+        refused = file(client, key, service_code="roads", **answers)
+        assert refused.status_code == 400 and words in refused.json()[0]["description"], answers
+
+
 def test_an_address_or_an_address_id_is_a_location_too(client, key):
     assert file(client, key, lat=None, long=None, address_string="Ward 4, Ratnanagar").status_code == 200
     assert file(client, key, lat=None, long=None, address_id="PARCEL-17").status_code == 200
@@ -138,7 +159,8 @@ def test_get_never_shows_personal_fields_integrity_grievances_or_other_channels_
 
 def test_filters_by_service_status_and_ids(client, session, key, clock):
     water = file(client, key).json()[0]["service_request_id"]
-    roads = file(client, key, service_code="roads", description="Pothole").json()[0]["service_request_id"]
+    roads = file(client, key, service_code="roads", description="Pothole",
+                 **{"attribute[danger]": "no"}).json()[0]["service_request_id"]
     only_roads = client.get(f"{BASE}/requests.json", params={"service_code": "roads"}).json()
     assert {r["service_code"] for r in only_roads} == {"roads"}
     assert roads in {r["service_request_id"] for r in only_roads}

@@ -162,8 +162,8 @@ def create(session: Session, *, form: dict[str, str], actor: Actor, now: datetim
     media = form.get("media_url", "").strip()
     if media and not URL.match(media):
         raise Open311Error(400, "media_url must be an http or https URL")
-    attributes = {match.group(1): value[:500] for key, value in form.items()
-                  if (match := ATTRIBUTE.match(key))}
+    attributes = answers(category, {match.group(1): value[:500] for key, value in form.items()
+                                    if (match := ATTRIBUTE.match(key))})
     named = mentioned_area(session, place) if place and not LAT_LONG.match(place) else None
     draft = GrievanceDraft(text=description or category.name, category=category.code, channel=Channel.OPEN311,
                            phone=form.get("phone") or None, name=name, location_text=place[:500] if place else None,
@@ -174,6 +174,28 @@ def create(session: Session, *, form: dict[str, str], actor: Actor, now: datetim
              "attributes": dict(list(attributes.items())[:50]) or None}
     grievance.events[0].data = grievance.events[0].data | {k: v for k, v in extra.items() if v}
     return grievance
+
+
+def answers(category: Category, given: dict[str, str]) -> dict[str, str]:
+    """The answers to the category's questions: required ones present, list answers among the choices."""
+    out = {}
+    for question in category.questions or []:
+        code, value = question["code"], given.get(question["code"], "").strip()
+        if not value:
+            if question["required"]:
+                raise Open311Error(400, f"attribute[{code}] is required: {question['description']}")
+            continue
+        keys = {v["key"] for v in question["values"]}
+        chosen = [part.strip() for part in value.split(",")] if question["datatype"] == "multivaluelist" else [value]
+        if keys and not set(chosen) <= keys:
+            raise Open311Error(400, f"attribute[{code}] must be one of {', '.join(sorted(keys))}")
+        if question["datatype"] == "number":
+            try:
+                float(value)
+            except ValueError as exc:
+                raise Open311Error(400, f"attribute[{code}] must be a number") from exc
+        out[code] = value
+    return out  # answers to questions the category does not ask are not kept
 
 
 def _place(form: dict[str, str]) -> str | None:

@@ -24,8 +24,23 @@ from intake.actors import Actor
 from intake.models import ActorType, Category
 from routing.web import ModelDep, PolicyDep
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
-Format = Annotated[str, Path(max_length=8, description="json or xml")]
+ERRORS_SCHEMA = {"type": "array", "items": {"type": "object", "required": ["code", "description"],
+                                            "properties": {"code": {"type": "integer"},
+                                                           "description": {"type": "string"}}}}
+BOTH = {"application/json": {}, "text/xml": {}}
+ERROR_CONTENT = {"application/json": {"schema": ERRORS_SCHEMA}, "text/xml": {}}
+router = APIRouter(prefix="/open311/v2", tags=["open311"], responses={
+    200: {"description": "The specification's list or object, as JSON or XML", "content": BOTH},
+    400: {"description": "A refused parameter: the specification's error list", "content": ERROR_CONTENT},
+    403: {"description": "A missing or unknown api_key", "content": ERROR_CONTENT},
+    404: {"description": "No such service, request, token or format", "content": ERROR_CONTENT}})
+Format = Annotated[str, Path(max_length=8, description="json or xml",
+                             json_schema_extra={"enum": ["json", "xml"]})]
+FORM_FIELDS = {name: {"type": "string"} for name in (
+    "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
+    "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url")}
+POST_BODY = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["api_key", "service_code"], "properties": FORM_FIELDS}}}}}
 Text = Annotated[str | None, Query(max_length=20_000)]
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_FORM_FIELDS = 100
@@ -65,7 +80,7 @@ def _service(category: Category) -> dict[str, object]:
     keywords = ", ".join(part.strip() for part in category.description.replace(" and ", ", ").split(",")
                          if part.strip())
     return {"service_code": category.code, "service_name": category.name, "description": category.description,
-            "metadata": False, "type": "realtime", "keywords": keywords,
+            "metadata": bool(category.questions), "type": "realtime", "keywords": keywords,
             "group": "Integrity and conduct" if category.is_integrity else "Public services"}
 
 
@@ -76,12 +91,15 @@ def service_definition(code: Annotated[str, Path(max_length=64)], fmt: Format, s
         category = queries.category_by_code(session, code)
         if category is None:
             raise Open311Error(404, f"service_code {code!r} not found")
-        return answer(fmt, {"service_code": category.code, "attributes": []}, root="service_definition")
+        return answer(fmt, {"service_code": category.code, "attributes": [
+            {"variable": True, "code": q["code"], "datatype": q["datatype"], "required": q["required"],
+             "datatype_description": None, "order": q["order"], "description": q["description"],
+             "values": q["values"]} for q in category.questions or []]}, root="service_definition")
 
     return _guarded(fmt, build)
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", openapi_extra=POST_BODY)
 async def create_request(request: Request, fmt: Format, session: SessionDep, now: NowDep, settings: SettingsDep,
                          model: ModelDep, policy: PolicyDep) -> Response:
     """File a service request: an API key, a service_code, a location, a description of at most 4,000 characters."""
