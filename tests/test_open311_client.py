@@ -10,7 +10,8 @@ import httpx
 import pytest
 from georeport import GeoReport
 
-from tests.test_processes import env_for, free_port, wait_for
+from tests.live import free_port, wait_ready
+from tests.test_processes import env_for
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +28,11 @@ def served(new_database_url):
     server = subprocess.Popen([*redress, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: _ready(base))
+        wait_ready(base)
         yield base, key
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.mark.parametrize("output", ["json", "xml"])

@@ -269,7 +269,7 @@ async def free_text(message: Message, state: FSMContext, language: str, store: S
     if surveyed.taken:
         wake()
         if surveyed.reply:
-            await message.answer(surveyed.reply, reply_markup=_inline(surveyed.buttons))
+            await message.answer(surveyed.reply, reply_markup=inline_keyboard(surveyed.buttons))
         return
     try:
         answered = await asyncio.to_thread(store.answer_office, message.chat.id, text)
@@ -301,13 +301,14 @@ async def survey_button(callback: CallbackQuery, language: str, store: Store, wa
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)  # a question is answered once
     if taken.reply:
-        await callback.bot.send_message(callback.from_user.id, taken.reply, reply_markup=_inline(taken.buttons))
+        await callback.bot.send_message(callback.from_user.id, taken.reply, reply_markup=inline_keyboard(taken.buttons))
 
 
-def _inline(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
+def inline_keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
+    """One row of inline buttons from [text, callback data] pairs (as the outbox stores them)."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text[:64], callback_data=data[:64])
                                                   for text, data in buttons]])
 
 

@@ -22,10 +22,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.gateways import SendFailed, Sent
 from channels.telegram.bot import make_bot
+from channels.telegram.conversation import inline_keyboard
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class TelegramGateway:
         try:
             with self._lock:
                 message = self._loop.run_until_complete(self._bot.send_message(
-                    chat_id=chat_id, text=text, reply_markup=_keyboard(buttons)))
+                    chat_id=chat_id, text=text, reply_markup=inline_keyboard(buttons)))
         except TelegramRetryAfter as exc:
             raise SendFailed("Telegram asks us to slow down", permanent=False,
                              retry_after=float(exc.retry_after)) from exc
@@ -74,9 +74,3 @@ class TelegramGateway:
             self._loop.run_until_complete(self._bot.session.close())
             self._loop.close()
 
-
-def _keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text[:64], callback_data=data[:64])
-                                                  for text, data in buttons]])
