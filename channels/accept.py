@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,10 +20,11 @@ from routing.services import Policy, route_new
 
 def accept(session: Session, *, draft: GrievanceDraft, actor: Actor, now: datetime, region: str,
            idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None,
-           model: ActiveModel | None = None, policy: Policy | None = None) -> services.Submitted:
+           model: ActiveModel | None = None, policy: Policy | None = None,
+           evidence: dict[str, Any] | None = None) -> services.Submitted:
     """Submit (validated, deduplicated), route, start its deadlines, link and acknowledge in one transaction."""
     result = services.submit(session, draft=draft, actor=actor, now=now, region=region, idempotency=idempotency,
-                             telegram_chat_id=telegram_chat_id)
+                             telegram_chat_id=telegram_chat_id, evidence=evidence)
     if result.created:
         policy = policy or Policy()
         route_new(session, grievance=result.grievance, now=now, model=model, policy=policy)

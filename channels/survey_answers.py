@@ -75,20 +75,19 @@ def _draft(survey: Survey, text: str, **extra: object) -> tuple[GrievanceDraft, 
     return GrievanceDraft(text=text, phone=phone, channel=Channel.SURVEY, language=survey.language, **extra), chat
 
 
-def _link(session: Session, grievance: Grievance, survey: Survey) -> None:
-    """The grievance says which survey and delivery it came from."""
+def _evidence(session: Session, survey: Survey) -> dict[str, object]:
+    """What the grievance's first event records: which survey and delivery it came from."""
     delivery = session.get(ServiceDelivery, survey.delivery_id) if survey.delivery_id else None
-    grievance.events[0].data = grievance.events[0].data | {
-        "survey_id": survey.id, "service": survey.service,
-        "delivery_reference": delivery.reference if delivery else None}
+    return {"survey_id": survey.id, "service": survey.service,
+            "delivery_reference": delivery.reference if delivery else None}
 
 
 def _followup(session: Session, *, survey: Survey, text: str, now: datetime, context: SurveyContext) -> Grievance:
     draft, chat = _draft(survey, text)
     result = accept(session, draft=draft, actor=citizen_actor(None), now=now, region=context.region,
-                    telegram_chat_id=chat, model=context.model, policy=context.policy)
+                    telegram_chat_id=chat, model=context.model, policy=context.policy,
+                    evidence=_evidence(session, survey))
     grievance = result.grievance
-    _link(session, grievance, survey)
     if grievance.status is Status.TRIAGE:  # the classifier is unsure: the office that served them starts it
         office = session.get(Office, survey.office_id)
         transfer(session, grievance=grievance, to_office=office, actor=SYSTEM, now=now, policy=context.policy,
@@ -110,10 +109,9 @@ def _integrity(session: Session, *, survey: Survey, now: datetime, context: Surv
             f"'{survey.service or '-'}' at {office.name if office else '-'} on {when}.")
     area = (office.jurisdiction or [None])[0] if office else None
     draft, chat = _draft(survey, text, category=category.code, admin_area=area)
-    result = accept(session, draft=draft, actor=citizen_actor(None), now=now, region=context.region,
-                    telegram_chat_id=chat, model=context.model, policy=context.policy)
-    _link(session, result.grievance, survey)
-    return result.grievance
+    return accept(session, draft=draft, actor=citizen_actor(None), now=now, region=context.region,
+                  telegram_chat_id=chat, model=context.model, policy=context.policy,
+                  evidence=_evidence(session, survey)).grievance
 
 
 def _reopen(session: Session, *, survey: Survey, text: str, now: datetime) -> Grievance | None:

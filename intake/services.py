@@ -80,8 +80,11 @@ def transition(session: Session, *, grievance: Grievance, to: Status, actor: Act
 
 
 def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: datetime, region: str,
-           idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None) -> Submitted:
+           idempotency: tuple[str, str] | None = None, telegram_chat_id: int | None = None,
+           evidence: dict[str, Any] | None = None) -> Submitted:
     """Validate and store a new grievance with its first event, all or nothing.
+
+    `evidence` is what the channel adds to that event (a photo's id, a recording, the survey it answers).
 
     The acknowledgement is the caller's (channels.accept): it names the office, known only after routing.
 
@@ -121,7 +124,7 @@ def submit(session: Session, *, draft: GrievanceDraft, actor: Actor, now: dateti
                           updated_at=now, secret_hash=tracking.hash_secret(secret))
     session.add(grievance)
     record(grievance, kind=EventKind.SUBMITTED, actor=actor, now=now, public=True, to_status=Status.RECEIVED,
-           data={"channel": draft.channel.value, "anonymous": draft.anonymous})
+           data={"channel": draft.channel.value, "anonymous": draft.anonymous, **(evidence or {})})
     session.flush()
     grievance.tracking_number = tracking.number_for(grievance.id)
     if claim is not None:

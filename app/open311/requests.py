@@ -168,12 +168,10 @@ def create(session: Session, *, form: dict[str, str], actor: Actor, now: datetim
     draft = GrievanceDraft(text=description or category.name, category=category.code, channel=Channel.OPEN311,
                            phone=form.get("phone") or None, name=name, location_text=place[:500] if place else None,
                            admin_area=named[0] if named else None)  # "Northbank ward 3" routes to Northbank
-    result = accept(session, draft=draft, actor=actor, now=now, region=region, model=model, policy=policy)
-    grievance = result.grievance
     extra = {"media_url": media or None, "address_id": form.get("address_id", "").strip()[:64] or None,
-             "attributes": dict(list(attributes.items())[:50]) or None}
-    grievance.events[0].data = grievance.events[0].data | {k: v for k, v in extra.items() if v}
-    return grievance
+             "attributes": attributes or None}
+    return accept(session, draft=draft, actor=actor, now=now, region=region, model=model, policy=policy,
+                  evidence={k: v for k, v in extra.items() if v}).grievance
 
 
 def answers(category: Category, given: dict[str, str]) -> dict[str, str]:

@@ -81,10 +81,9 @@ class Store:
             result = accept(session, draft=draft, actor=citizen_actor(known.id if known else None), now=now,
                             region=self.region,
                             idempotency=("telegram", key), telegram_chat_id=chat_id,
-                            model=self.classifiers.active(session), policy=self.policy)
+                            model=self.classifiers.active(session), policy=self.policy,
+                            evidence={"telegram_photo": photo} if photo else None)  # Telegram keeps the file
             grievance = result.grievance
-            if result.created and photo:  # Telegram keeps the file; staff fetch it by this id
-                grievance.events[0].data = grievance.events[0].data | {"telegram_photo": photo}
             office = grievance.office.name if grievance.office else None
             return Filed(tracking=grievance.tracking_number, office=office, secret=result.secret)
 

@@ -54,13 +54,12 @@ def file_recording(session: Session, *, recording: Recording, language: str, now
     draft = GrievanceDraft(text=placeholder(recording.seconds), phone=recording.caller, channel=Channel.VOICE,
                            language=language)
     result = services.submit(session, draft=draft, actor=citizen_actor(known.id if known else None), now=now,
-                             region=region, idempotency=(PROVIDER, recording.sid))
+                             region=region, idempotency=(PROVIDER, recording.sid),
+                             evidence={"recording_url": recording.url, "recording_sid": recording.sid,
+                                       "recording_seconds": recording.seconds, "call_sid": recording.call_sid})
     grievance = result.grievance
     if not result.created:
         return grievance
-    grievance.events[0].data = grievance.events[0].data | {
-        "recording_url": recording.url, "recording_sid": recording.sid, "recording_seconds": recording.seconds,
-        "call_sid": recording.call_sid}
     services.transition(session, grievance=grievance, to=Status.TRIAGE, actor=SYSTEM, now=now, kind=EventKind.ROUTED,
                         data={"office": None, "source": "voice",
                               "reason": "a voice message: an operator listens to it and writes a summary"})
