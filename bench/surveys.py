@@ -69,7 +69,8 @@ def bench(url: str, *, deliveries: int) -> dict[str, float]:
         counts = schedule.Counts()
         began = time.perf_counter()
         with transaction(factory) as session:
-            schedule.schedule_deliveries(session, now=NOW, policy=policy, counts=counts)
+            schedule.schedule_deliveries(session, now=NOW, policy=policy, counts=counts,
+                                         recent=schedule.recently_surveyed(session, now=NOW, policy=policy))
         scheduled = time.perf_counter() - began
         began = time.perf_counter()
         with transaction(factory) as session:

@@ -47,9 +47,10 @@ class Counts:
 def run(factory: sessionmaker[Session], *, now: datetime, policy: SurveyPolicy) -> Counts:
     counts = Counts()
     with transaction(factory) as session:
-        schedule_deliveries(session, now=now, policy=policy, counts=counts)
+        recent = recently_surveyed(session, now=now, policy=policy)  # read once: both schedulers add to it
+        schedule_deliveries(session, now=now, policy=policy, counts=counts, recent=recent)
     with transaction(factory) as session:
-        schedule_resolutions(session, now=now, policy=policy, counts=counts)
+        schedule_resolutions(session, now=now, policy=policy, counts=counts, recent=recent)
     with transaction(factory) as session:
         send_due(session, now=now, policy=policy, counts=counts)
     with transaction(factory) as session:
@@ -62,7 +63,7 @@ def _zone(recipient: str, channel: str, policy: SurveyPolicy) -> ZoneInfo:
     return ZoneInfo(timezone_of(recipient, policy.default_timezone) if channel == "sms" else policy.default_timezone)
 
 
-def _recently_surveyed(session: Session, *, now: datetime, policy: SurveyPolicy) -> set[str]:
+def recently_surveyed(session: Session, *, now: datetime, policy: SurveyPolicy) -> set[str]:
     """Recipients with a survey sent, or about to be, within the last N days."""
     if not policy.every:
         return set()
@@ -72,9 +73,11 @@ def _recently_surveyed(session: Session, *, now: datetime, policy: SurveyPolicy)
         Survey.due_at >= since)))
 
 
-def schedule_deliveries(session: Session, *, now: datetime, policy: SurveyPolicy, counts: Counts) -> None:
-    """A survey row for every delivery without one: scheduled in allowed hours, or skipped with the reason."""
-    recent = _recently_surveyed(session, now=now, policy=policy)
+def schedule_deliveries(session: Session, *, now: datetime, policy: SurveyPolicy, counts: Counts,
+                        recent: set[str]) -> None:
+    """A survey row for every delivery without one: scheduled in allowed hours, or skipped with the reason.
+
+    `recent`: recipients surveyed within the policy's days; those scheduled here are added to it."""
     offices = dict(session.execute(select(Office.id, Office.code)).all())
     while True:
         rows = session.execute(
@@ -117,9 +120,9 @@ def _row(*, key: str, kind: SurveyKind, office_id: int, channel: str, recipient:
             "paid": None, "comment": None, "followup_grievance_id": None, "integrity_grievance_id": None}
 
 
-def schedule_resolutions(session: Session, *, now: datetime, policy: SurveyPolicy, counts: Counts) -> None:
+def schedule_resolutions(session: Session, *, now: datetime, policy: SurveyPolicy, counts: Counts,
+                         recent: set[str]) -> None:
     """'Was your complaint resolved?' for each grievance resolved since last asked (a reopening asks again)."""
-    recent = _recently_surveyed(session, now=now, policy=policy)
     rows = session.execute(
         select(Grievance.id, Grievance.reopen_count, Grievance.office_id, Grievance.channel, Grievance.resolved_at,
                Grievance.language, Citizen.phone, Citizen.telegram_chat_id, Citizen.opted_out_at, Citizen.language)
