@@ -140,3 +140,14 @@ def test_importing_then_running_the_survey_job_invites_in_allowed_hours_only(tmp
         assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.purpose == "survey")) == 3
 
+
+
+def test_a_large_import_reports_its_progress(session):
+    from surveys import deliveries
+
+    context = deliveries.Context.load(session, region="NP", timezone="Asia/Kathmandu", now=START)
+    rows = ((n + 2, {"phone": f"98170{n:05d}", "office": "RV-N-WATER", "service": "renewal",
+                     "delivered_at": "2026-11-15T10:00", "reference": f"BIG-{n}"}) for n in range(25_000))
+    seen: list[int] = []
+    report = deliveries.store(session, rows, context=context, source="csv", progress=seen.append)
+    assert seen == [10_000, 20_000] and report.created == 25_000
