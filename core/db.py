@@ -7,9 +7,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, Enum, Index, MetaData, Table, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Enum,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    any_,
+    create_engine,
+    event,
+    literal,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -63,6 +79,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    # Every connection works in UTC, as SQLite does: SQL date arithmetic does not depend on the server's
+    # zone, and psycopg hands back datetimes already in UTC (converting each from the server's zone cost
+    # seconds per million rows).
+    kwargs = {"connect_args": {"options": "-c timezone=UTC"}} | kwargs
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -106,21 +126,36 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         session.execute(table.insert(), rows)
         return
     columns = list(rows[0])
-    processors = [_copy_value(table.c[name].type) for name in columns]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    conversions = [(index, convert) for index, name in enumerate(columns)
+                   if (convert := _copy_value(table.c[name].type)) is not None]
     cursor = connection.connection.driver_connection.cursor()  # the psycopg connection of this transaction
     names = ", ".join(f'"{name}"' for name in columns)
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # noqa: S608 - names are ours
         for row in rows:
-            copy.write_row([process(row[name]) for process, name in zip(processors, columns, strict=True)])
+            line = values(row)
+            if conversions:
+                line = list(line)
+                for index, convert in conversions:
+                    line[index] = convert(line[index])
+            copy.write_row(line)
 
 
 def _copy_value(column_type: object):  # noqa: ANN202 - a value converter
-    """How a Python value is written for COPY: enums as their value, JSON as text, the rest as psycopg adapts it."""
+    """How a Python value is written for COPY: enums as their value, JSON as text; None: as psycopg adapts it."""
     if isinstance(column_type, JSON):
         return lambda value: None if value is None else json.dumps(value)
     if isinstance(column_type, Enum):
         return lambda value: value.value if isinstance(value, StrEnum) else value
-    return lambda value: value
+    return None
+
+
+def among(session: Session, column: Any, values: list[int]) -> Any:
+    """`column IN values` for thousands of ids: on PostgreSQL one array parameter (`= ANY`), because psycopg
+    parses a query of 5,000 placeholders afresh each time (about 30 ms); elsewhere the plain IN."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    return column.in_(values)
 
 
 def partial_index(name: str, *columns: str) -> Index:

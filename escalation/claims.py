@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Integer,
@@ -28,6 +27,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from core import grievance_changes
@@ -35,6 +35,8 @@ from core.db import UTCDateTime, bulk_insert
 from core.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from escalation.models import Deadline, Escalation
 from intake.models import ActorType, EventKind, Grievance, GrievanceEvent
+
+JSON_TEXT = Text().with_variant(postgresql.JSON(), "postgresql")  # JSON the sweep wrote itself, stored as is
 
 CLAIMS = Table(
     "sweep_claims", MetaData(),
@@ -47,8 +49,8 @@ CLAIMS = Table(
     Column("office_id", Integer),  # who is responsible at the new level
     Column("moves", Boolean, nullable=False),  # the grievance's office becomes that office
     Column("answers", UTCDateTime()),  # the deadline this climb answers
-    Column("escalation_data", JSON),
-    Column("event_data", JSON),
+    Column("escalation_data", JSON_TEXT),
+    Column("event_data", JSON_TEXT),
     Column("staff_recipient", String(64)),
     Column("staff_body", Text),
     Column("citizen_id", Integer),
@@ -69,7 +71,7 @@ def write(session: Session, claims: list[dict[str, Any]], *, now: datetime) -> i
     bulk_insert(session, CLAIMS, claims)
     c = CLAIMS.c
     won = set(session.execute(
-        update(Deadline).where(Deadline.id == c.deadline_id, Deadline.level == c.seen, Deadline.next_at <= now)
+        update(Deadline).where(Deadline.id == c.deadline_id, Deadline.level == c.seen, Deadline.next_at == c.answers)
         .values(level=c.level, next_at=c.following, warn_at=None).returning(Deadline.id)
         .execution_options(synchronize_session=False)).scalars())
     lost = [claim["deadline_id"] for claim in claims if claim["deadline_id"] not in won]
