@@ -26,8 +26,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String, TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -55,6 +57,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class iso_utc(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """A UTC datetime column as ISO 8601 text to the second (`2026-11-23T09:00:00+00:00`), written in SQL
+    for text the database assembles itself."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(iso_utc, "postgresql")
+def _iso_utc_postgresql(element: iso_utc, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"""to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')"""
+
+
+@compiles(iso_utc)
+def _iso_utc_sqlite(element: iso_utc, compiler: Any, **kw: Any) -> str:  # SQLite keeps UTC text without a zone
+    return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {compiler.process(element.clauses, **kw)})"
 
 
 def enum_column(enum: type[StrEnum], length: int = 24) -> Enum:

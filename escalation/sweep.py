@@ -1,13 +1,13 @@
 """The escalation sweep: warn before a deadline passes, climb one level of the ladder when it has.
 
-Set-based, so a backlog of a hundred thousand passed deadlines takes seconds, not hours: each batch reads
-the due deadlines with their grievances and citizens in one query, works out each one's next rung in
-Python, and hands the decisions to `escalation.claims`, which claims the deadlines by compare-and-set
-(the level must still be the one read) and writes escalations, events, office changes and messages in
-SQL. Safe to re-run and to run in several processes at once: on PostgreSQL a deadline another sweeper
-has locked is skipped, one it has moved fails the compare-and-set, and `escalations` has a unique
-(deadline, level). Each batch commits on its own, so a crash mid-sweep loses nothing: what was not done
-is still due.
+Set-based, so a backlog of a hundred thousand passed deadlines takes seconds, not hours: each batch locks
+its due deadlines and reads what their climbs depend on in one query, works out the next rung of each
+kind of climb in Python, and hands the rungs to `escalation.claims`, which applies them to the rows,
+claims the deadlines by compare-and-set (the level and due time must still be the ones read) and writes
+escalations, events, office changes and messages in SQL. Safe to re-run and to run in several processes
+at once: on PostgreSQL a deadline another sweeper has locked is skipped, one it has moved fails the
+compare-and-set, and `escalations` has a unique (deadline, level). Each batch commits on its own, so a
+crash mid-sweep loses nothing: what was not done is still due.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import among, bulk_insert, transaction
@@ -28,8 +28,8 @@ from core.segments import gsm_safe
 from escalation import claims
 from escalation.models import Basis, Deadline, DeadlineKind
 from escalation.services import Clocks, OfficeInfo, sync
-from intake.models import Channel, Citizen, Confidentiality, Grievance, Status
-from intake.services import OPEN_STATUSES, citizen_channel
+from intake.models import Confidentiality, Grievance, Status
+from intake.services import OPEN_STATUSES
 
 BATCH = 5000
 WINDOW = 20  # batches read at once: the due ids a sweep sorts to climb neighbours together
@@ -106,132 +106,77 @@ def warn_batch(session: Session, *, now: datetime, limit: int) -> int:
     return len(ids)
 
 
-class _Due(NamedTuple):
-    deadline_id: int
-    level: int
-    kind: DeadlineKind
-    deadline_office: int | None
-    escalation_hours: float
-    basis: Basis
-    answers: datetime
-    grievance_id: int
-    status: Status
-    first_response_at: datetime | None
-    office_id: int | None
-    confidentiality: Confidentiality
-    tracking_number: str
-    channel: Channel
-    grievance_language: str | None
-    citizen_id: int | None
-    phone: str | None
-    telegram_chat_id: int | None
-    opted_out: bool
-    citizen_language: str | None
-
-    def stale(self) -> bool:
-        """The grievance says this clock has stopped: a writer did not sync it (the sweep does, then skips it)."""
-        if self.status not in OPEN_STATUSES:
-            return True
-        if self.kind is DeadlineKind.FIRST_RESPONSE:
-            return self.first_response_at is not None
-        if self.kind is DeadlineKind.RESOLUTION:
-            return self.status is Status.AWAITING_CITIZEN
-        return self.status is not Status.ASSIGNED or self.office_id != self.deadline_office
+def stale_clock() -> Any:
+    """The grievance says this clock has stopped: a writer did not sync it (the sweep does, then skips it)."""
+    d, g = Deadline, Grievance
+    return or_(g.status.not_in(OPEN_STATUSES),
+               and_(d.kind == DeadlineKind.FIRST_RESPONSE, g.first_response_at.is_not(None)),
+               and_(d.kind == DeadlineKind.RESOLUTION, g.status == Status.AWAITING_CITIZEN),
+               and_(d.kind == DeadlineKind.TRANSFER,
+                    or_(g.status != Status.ASSIGNED, g.office_id.is_distinct_from(d.office_id))))
 
 
 def escalate_batch(session: Session, ids: list[int], *, now: datetime) -> tuple[int, int]:
-    """Climb one level for those of these deadlines that have passed; returns (escalated, looked at)."""
-    rows = [_Due._make(row) for row in session.connection().execute(  # Core rows: no ORM loading per row
-        select(Deadline.id, Deadline.level, Deadline.kind, Deadline.office_id, Deadline.escalation_hours,
-               Deadline.basis, Deadline.next_at, Grievance.id, Grievance.status, Grievance.first_response_at,
-               Grievance.office_id, Grievance.confidentiality, Grievance.tracking_number, Grievance.channel,
-               Grievance.language, Citizen.id, Citizen.phone, Citizen.telegram_chat_id,
-               Citizen.opted_out_at.is_not(None), Citizen.language)
-        .join(Grievance, Grievance.id == Deadline.grievance_id).outerjoin(Citizen, Citizen.id == Grievance.citizen_id)
+    """Climb one level for those of these deadlines that have passed; returns (escalated, looked at).
+
+    One query locks the batch and reads what each climb depends on; Python works out each kind of climb
+    once and `claims.write` applies them to the rows in SQL."""
+    rows = session.execute(
+        claims.batch_rows(Deadline.id, Deadline.grievance_id, stale_clock().label("stale"), *claims.KIND.values())
         .where(among(session, Deadline.id, ids), Deadline.next_at <= now)
-        .with_for_update(of=Deadline, skip_locked=True)).all()]  # PostgreSQL: parallel sweepers take other rows
+        .with_for_update(of=Deadline, skip_locked=True)).all()  # PostgreSQL: parallel sweepers take other rows
     if not rows:
         return 0, 0
     clocks = Clocks.current(session)
-    for row in rows:
-        if row.stale():
-            sync(session, grievance=session.get(Grievance, row.grievance_id), now=now, clocks=clocks)
+    for grievance_id in {row.grievance_id for row in rows if row.stale}:
+        sync(session, grievance=session.get(Grievance, grievance_id), now=now, clocks=clocks)
     session.flush()
+    live = [row for row in rows if not row.stale]
     plan = _Plan(clocks, now)
-    return claims.write(session, [plan.claim(row) for row in rows if not row.stale()], now=now), len(rows)
-
-
-class _Rung(NamedTuple):
-    """What the claims of one kind of row share: their fixed columns and the texts around the row's own values."""
-
-    fixed: dict[str, Any]  # the claim's columns that do not depend on the row
-    office: OfficeInfo | None  # who is responsible at the new level; None: the top has had its time
-    level: int
-    event_around: tuple[str, str]  # the event's JSON before and after the deadline it answers
-    staff_after: str  # the office's alert after the tracking number
+    rungs = [plan.rung(dict(zip(claims.KIND, kind, strict=True))) for kind in {row[3:] for row in live}]
+    return claims.write(session, [row.id for row in live], rungs, now=now), len(rows)
 
 
 class _Plan:
-    """Each passed deadline's next rung, worked out once per kind of row (a batch of 5,000 has a few hundred
-    kinds): a row then costs a dictionary merge and two joined strings, which is what lets 100,000 climbs
-    spend a second in Python rather than three."""
+    """The next rung of each kind of passed deadline (`claims.KIND`): the row for `claims.RUNGS`."""
 
     def __init__(self, clocks: Clocks, now: datetime) -> None:
         self.clocks, self.now = clocks, now
-        self._following: dict[tuple[int, float, Basis], datetime] = {}
+        self._following: dict[tuple[int, float, str], datetime] = {}
         self._texts: dict[tuple[str | None, int, bool], tuple[str, str]] = {}
-        self._rungs: dict[tuple[Any, ...], _Rung] = {}
 
-    def claim(self, row: _Due) -> dict[str, Any]:
-        rung = self._rung(row)
-        claim = rung.fixed | {"deadline_id": row.deadline_id, "grievance_id": row.grievance_id, "seen": row.level,
-                              "answers": row.answers, "citizen_id": row.citizen_id}
-        if rung.office is None:
-            return claim
-        before, after = rung.event_around
-        claim["event_data"] = before + row.answers.isoformat() + after
-        claim["staff_body"] = row.tracking_number + rung.staff_after
-        citizen = citizen_channel(phone=row.phone, telegram_chat_id=row.telegram_chat_id, opted_out=row.opted_out,
-                                  channel=row.channel)
-        if citizen is not None:
-            before, after = self._citizen_text(row.citizen_language or row.grievance_language, rung.office,
-                                               rung.level)
-            claim |= {"citizen_channel": citizen[0].value, "citizen_recipient": citizen[1],
-                      "citizen_body": before + row.tracking_number + after}
-        return claim
-
-    def _rung(self, row: _Due) -> _Rung:
-        key = (row.deadline_office, row.office_id, row.confidentiality, row.level, row.escalation_hours, row.basis,
-               row.kind)
-        if key in self._rungs:
-            return self._rungs[key]
-        fixed = {"level": row.level, "following": None, "escalates": False, "office_id": None, "moves": False,
-                 "escalation_data": None, "event_data": None, "staff_recipient": None, "staff_body": None,
-                 "citizen_channel": None, "citizen_recipient": None, "citizen_body": None}
-        ladder = self.clocks.ladder(row.deadline_office or row.office_id,
-                                    integrity=row.confidentiality is Confidentiality.INTEGRITY)
-        level = row.level + 1
+    def rung(self, kind: dict[str, Any]) -> dict[str, Any]:
+        rung = kind | {
+            "level": kind["seen"], "following": None, "escalates": False, "office_id": None, "moves": False,
+            "escalation_data": None, "event_before": None, "event_after": None, "staff_recipient": None,
+            "staff_after": None, "citizen_before": None, "citizen_after": None}
+        grievance_office = kind["grievance_office"] or None
+        deadline_kind = DeadlineKind(kind["kind"])
+        ladder = self.clocks.ladder(kind["deadline_office"] or grievance_office,
+                                    integrity=kind["confidentiality"] == Confidentiality.INTEGRITY)
+        level = kind["seen"] + 1
         if not ladder or level > len(ladder):  # the top has had its time: the clock stops, the figures show the rest
-            self._rungs[key] = _Rung(fixed, None, row.level, ("", ""), "")
-            return self._rungs[key]
+            return rung
         office = self.clocks.offices[ladder[level - 1]]
-        following = self._next(office.id, row) if level < len(ladder) else None
-        fixed |= {"level": level, "following": following, "escalates": True, "office_id": office.id,
-                  "moves": level >= 2 and _climbs(self.clocks, row.office_id, office.id),
-                  "escalation_data": json.dumps({"kind": row.kind.value}), "staff_recipient": office.code}
-        event = json.dumps({"level": level, "deadline": row.kind.value, "due_at": _MARK, "office": office.code,
+        following = self._next(office.id, kind["escalation_hours"], Basis(kind["basis"])) if level < len(ladder) \
+            else None
+        event = json.dumps({"level": level, "deadline": deadline_kind.value, "due_at": _MARK, "office": office.code,
                             "next_at": following.isoformat() if following else None})
-        before, _, after = event.partition(json.dumps(_MARK))
-        self._rungs[key] = _Rung(fixed, office, level, (before + '"', '"' + after),
-                                 f": the {KIND_WORDS[row.kind]} deadline passed; escalated to {office.name} "
-                                 f"(level {level}).")
-        return self._rungs[key]
+        event_before, _, event_after = event.partition(json.dumps(_MARK))
+        citizen_before, citizen_after = self._citizen_text(kind["language"] or None, office, level)
+        return rung | {
+            "level": level, "following": following, "escalates": True, "office_id": office.id,
+            "moves": level >= 2 and _climbs(self.clocks, grievance_office, office.id),
+            "escalation_data": json.dumps({"kind": deadline_kind.value}), "event_before": event_before + '"',
+            "event_after": '"' + event_after, "staff_recipient": office.code,
+            "staff_after": f": the {KIND_WORDS[deadline_kind]} deadline passed; escalated to {office.name} "
+                           f"(level {level}).",
+            "citizen_before": citizen_before, "citizen_after": citizen_after}
 
-    def _next(self, office_id: int, row: _Due) -> datetime:
-        key = (office_id, row.escalation_hours, row.basis)
+    def _next(self, office_id: int, hours: float, basis: Basis) -> datetime:
+        key = (office_id, hours, basis)
         if key not in self._following:
-            self._following[key] = self.clocks.add(self.now, row.escalation_hours, office_id=office_id,
-                                                   basis=row.basis)
+            self._following[key] = self.clocks.add(self.now, hours, office_id=office_id, basis=basis)
         return self._following[key]
 
     def _citizen_text(self, language: str | None, office: OfficeInfo, level: int) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, case, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -233,6 +233,17 @@ def citizen_channel(*, phone: str | None, telegram_chat_id: int | None, opted_ou
     if telegram:
         return OutboxChannel.TELEGRAM, telegram
     return (OutboxChannel.SMS, sms) if sms else None
+
+
+def citizen_channel_sql(*, phone: Any, telegram_chat_id: Any, opted_out_at: Any, channel: Any) -> tuple[Any, Any]:
+    """`citizen_channel` as SQL expressions (channel, recipient; null: no way to write), for messages the
+    database writes by the thousand (the escalation sweep); tests/test_escalation.py checks the two agree."""
+    sms = and_(opted_out_at.is_(None), phone != "")
+    sms_first = and_(sms, channel != Channel.TELEGRAM)
+    telegram = telegram_chat_id.is_not(None)
+    return (case((sms_first, OutboxChannel.SMS.value), (telegram, OutboxChannel.TELEGRAM.value),
+                 (sms, OutboxChannel.SMS.value)),
+            case((sms_first, phone), (telegram, cast(telegram_chat_id, String)), (sms, phone)))
 
 
 def notify_citizen(session: Session, *, grievance: Grievance, body: str, purpose: str, now: datetime,

@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, String, func, literal, select
 
 from app import migrate
-from core.db import make_engine, make_sessionmaker, transaction
+from core.db import UTCDateTime, make_engine, make_sessionmaker, transaction
 from core.outbox import OutboxChannel, OutboxMessage
 from escalation import sweep
 from escalation.directory import load_file
@@ -17,7 +17,7 @@ from escalation.models import Deadline, DeadlineKind, Escalation
 from escalation.services import sync
 from intake import services
 from intake.actors import Actor
-from intake.models import ActorType, EventKind, Grievance, Role, Status
+from intake.models import ActorType, Channel, EventKind, Grievance, Role, Status
 from tests import builders
 from tests.conftest import START
 
@@ -100,9 +100,13 @@ def test_the_ladder_climbs_once_per_level_to_the_top_oversight(session, session_
     assert grievance.office.code == "RV-N-WATER"  # level 1 alerts the head; the office keeps it
     escalated = [e for e in grievance.events if e.kind is EventKind.ESCALATED]
     assert [e.data["level"] for e in escalated] == [1, 1] and all(e.public for e in escalated)
+    assert [(e.data["deadline"], e.data["due_at"]) for e in escalated] == [
+        ("transfer", "2026-11-17T06:00:00+00:00"), ("first_response", "2026-11-17T10:00:00+00:00")]
     staff = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == OutboxChannel.STAFF,
                                                         OutboxMessage.purpose == "escalation")).all()
     assert {m.recipient for m in staff} == {"RV-N-WATER"}
+    assert staff[0].body == (f"{grievance.tracking_number}: the take-up or transfer deadline passed; escalated to "
+                             "Northbank Water Utility Branch (level 1).")
     citizen = session.scalars(select(OutboxMessage.body).where(OutboxMessage.purpose == "escalated")).all()
     assert len(citizen) == 2 and all("head of Northbank Water Utility Branch" in body for body in citizen)
 
@@ -309,3 +313,17 @@ def test_a_simulated_month_escalates_every_passed_deadline_once_and_on_time(sess
     answered_in_time = session.scalars(select(Deadline).where(Deadline.kind == DeadlineKind.FIRST_RESPONSE,
                                                               Deadline.met_at.is_not(None))).all()
     assert answered_in_time and all(d.level == 0 for d in answered_in_time if d.met_at <= d.due_at)
+
+
+def test_the_citizen_channel_in_sql_is_the_one_in_python(session):
+    """The sweep writes citizen notices in SQL: each way to reach (or not reach) a citizen agrees with Python."""
+    cases = [(phone, chat, opted_out, channel) for phone in (None, "", "+9779812000500") for chat in (None, 4242)
+             for opted_out in (False, True) for channel in (Channel.SMS, Channel.TELEGRAM, Channel.WEB)]
+    for phone, chat, opted_out, channel in cases:
+        expected = services.citizen_channel(phone=phone, telegram_chat_id=chat, opted_out=opted_out, channel=channel)
+        in_sql = services.citizen_channel_sql(
+            phone=literal(phone, String), telegram_chat_id=literal(chat, BigInteger),
+            opted_out_at=literal(START if opted_out else None, UTCDateTime()), channel=literal(channel.value, String))
+        found = session.execute(select(*in_sql)).one()
+        assert (None if found[0] is None else (OutboxChannel(found[0]), found[1])) == expected, (phone, chat,
+                                                                                                   opted_out, channel)
