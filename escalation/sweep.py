@@ -61,8 +61,8 @@ def run(factory: sessionmaker[Session], *, now: datetime, batch: int = BATCH, wo
     done = 0
     while True:
         with transaction(factory) as session:
-            ids = sorted(session.scalars(select(Deadline.id).where(Deadline.next_at <= now)
-                                         .order_by(Deadline.next_at).limit(window)))
+            ids = sorted(session.connection().execute(select(Deadline.id).where(Deadline.next_at <= now)
+                                                      .order_by(Deadline.next_at).limit(window)).scalars().all())
         chunks = [ids[start:start + batch] for start in range(0, len(ids), batch)]
         if count == 1:
             results = [_climb(factory, chunk, now=now) for chunk in chunks]
@@ -121,7 +121,7 @@ def escalate_batch(session: Session, ids: list[int], *, now: datetime) -> tuple[
 
     One query locks the batch and reads what each climb depends on; Python works out each kind of climb
     once and `claims.write` applies them to the rows in SQL."""
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: no ORM loading per row
         claims.batch_rows(Deadline.id, Deadline.grievance_id, stale_clock().label("stale"), *claims.KIND.values())
         .where(among(session, Deadline.id, ids), Deadline.next_at <= now)
         .with_for_update(of=Deadline, skip_locked=True)).all()  # PostgreSQL: parallel sweepers take other rows
