@@ -119,7 +119,7 @@ def write(session: Session, ids: list[int], rungs: list[dict[str, Any]], *, now:
     RUNGS.create(connection)  # an error rolls the transaction back, and the tables with it
     CLAIMS.create(connection)
     bulk_insert(session, RUNGS, rungs)
-    _fill_claims(session, ids)
+    _fill_claims(session, ids, now=now)
     c = CLAIMS.c
     won = set(session.execute(
         update(Deadline).where(Deadline.id == c.deadline_id, Deadline.level == c.seen, Deadline.next_at == c.answers)
@@ -154,8 +154,9 @@ def write(session: Session, ids: list[int], rungs: list[dict[str, Any]], *, now:
     return escalated
 
 
-def _fill_claims(session: Session, ids: list[int]) -> None:
-    """One claim per deadline: its own values joined to its kind's rung."""
+def _fill_claims(session: Session, ids: list[int], *, now: datetime) -> None:
+    """One claim per deadline still passed: its own values joined to its kind's rung. A deadline the batch's
+    syncing moved to another kind has no rung here: it stays due and the next sweep climbs it."""
     r, g = RUNGS.c, Grievance
     channel, recipient = citizen_channel_sql(phone=Citizen.phone, telegram_chat_id=Citizen.telegram_chat_id,
                                              opted_out_at=Citizen.opted_out_at, channel=g.channel)
@@ -168,7 +169,8 @@ def _fill_claims(session: Session, ids: list[int]) -> None:
         "citizen_id": Citizen.id, "citizen_channel": channel, "citizen_recipient": recipient,
         "citizen_body": case((channel.is_not(None), r.citizen_before + g.tracking_number + r.citizen_after))}
     query = batch_rows(*claims.values()).join(RUNGS, and_(*(RUNGS.c[name] == column for name, column in KIND.items())))
-    session.execute(insert(CLAIMS).from_select(list(claims), query.where(among(session, Deadline.id, ids))))
+    query = query.where(among(session, Deadline.id, ids), Deadline.next_at <= now)
+    session.execute(insert(CLAIMS).from_select(list(claims), query))
 
 
 def _message(climbs: Any, *, channel: Any, recipient: Any, body: Any, purpose: str, citizen_id: Any,
