@@ -54,7 +54,8 @@ KIND = {"deadline_office": func.coalesce(Deadline.office_id, 0),
         "grievance_office": func.coalesce(Grievance.office_id, 0),
         "confidentiality": type_coerce(Grievance.confidentiality, String), "seen": Deadline.level,
         "escalation_hours": Deadline.escalation_hours, "basis": type_coerce(Deadline.basis, String),
-        "kind": type_coerce(Deadline.kind, String), "language": func.coalesce(Citizen.language, Grievance.language, "")}
+        "kind": type_coerce(Deadline.kind, String),
+        "language": func.coalesce(func.nullif(Citizen.language, ""), Grievance.language, "")}
 
 RUNGS = Table(
     "sweep_rungs", MetaData(),

@@ -327,3 +327,18 @@ def test_the_citizen_channel_in_sql_is_the_one_in_python(session):
         found = session.execute(select(*in_sql)).one()
         assert (None if found[0] is None else (OutboxChannel(found[0]), found[1])) == expected, (phone, chat,
                                                                                                    opted_out, channel)
+
+
+def test_each_citizen_hears_of_the_escalation_in_their_language(session, session_factory):
+    nepali = water(session, phone="+9779812000501")
+    nepali.language = "ne"
+    english = water(session, phone="+9779812000502")
+    session.commit()
+    assert sweep.run(session_factory, now=TUESDAY_15_45_NPT) == 4  # take-up and first response, each
+    notices = {(m.recipient, m.body) for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.purpose == "escalated"))}
+    assert (("+9779812000501", f"{nepali.tracking_number}: समयमा जवाफ नआएकाले Northbank Water Utility Branch का "
+             "प्रमुखलाई जानकारी गराइयो।") in notices)
+    assert (("+9779812000502", f"{english.tracking_number}: no answer in time, so the head of Northbank Water "
+             "Utility Branch was alerted.") in notices)
+    assert len(notices) == 2  # the two climbs of a grievance tell its citizen the same
