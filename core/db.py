@@ -181,9 +181,9 @@ def among(session: Session, column: Any, values: list[int]) -> Any:
     return column.in_(values)
 
 
-def partial_index(name: str, *columns: str) -> Index:
+def partial_index(name: str, *columns: str, unique: bool = False) -> Index:
     """An index of the rows where the last column is set: most rows have it null (a met deadline, an unsent
     message), so the index stays small and their writes skip it; queries compare that column with a value,
     which implies it is set, so both databases use the index for them."""
     where = text(f"{columns[-1]} IS NOT NULL")
-    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+    return Index(name, *columns, unique=unique, postgresql_where=where, sqlite_where=where)

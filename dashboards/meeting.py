@@ -19,9 +19,9 @@ from classifier.similarity import similarity
 from classifier.text import normalise, tokens
 from core.errors import InvalidInput
 from dashboards.models import ActionItem, ActionStatus
-from escalation.models import Deadline, DeadlineKind, Escalation
+from escalation.models import Deadline, DeadlineKind
 from intake.access import Scope, subtree
-from intake.models import Category, Grievance, Office
+from intake.models import Category, Grievance, GrievanceEvent, Office
 from surveys.results import Satisfaction, satisfaction
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -163,10 +163,12 @@ def _silent(session: Session, where: list, start: datetime, end: datetime, offic
 def _escalated(session: Session, where: list, start: datetime, end: datetime,
                offices: dict[int, str]) -> list[tuple[str, int, str, str, datetime]]:
     rows = session.execute(
-        select(Grievance.tracking_number, Escalation.level, Escalation.office_id, Escalation.data, Escalation.at)
-        .join(Grievance, Grievance.id == Escalation.grievance_id)
-        .where(*where, Escalation.at >= start, Escalation.at < end).order_by(Escalation.at))
-    return [(number, level, offices.get(office_id, "?"), (data or {}).get("kind", ""), at)
+        select(Grievance.tracking_number, GrievanceEvent.level, GrievanceEvent.office_id, GrievanceEvent.data,
+               GrievanceEvent.at)
+        .join(Grievance, Grievance.id == GrievanceEvent.grievance_id)
+        .where(*where, GrievanceEvent.level.is_not(None), GrievanceEvent.at >= start, GrievanceEvent.at < end)
+        .order_by(GrievanceEvent.at))
+    return [(number, level, offices.get(office_id, "?"), (data or {}).get("deadline", ""), at)
             for number, level, office_id, data, at in rows]
 
 

@@ -14,9 +14,8 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation.models import Escalation
 from escalation.queries import SilenceRow, silence
-from intake.models import Category, Confidentiality, Grievance, Office
+from intake.models import Category, Confidentiality, Grievance, GrievanceEvent, Office
 from surveys.results import Line, satisfaction
 
 PUBLIC = Grievance.confidentiality != Confidentiality.INTEGRITY
@@ -61,13 +60,12 @@ def league(session: Session, *, by: By, since: datetime, now: datetime, min_coun
 
 def _missed(session: Session, *, by: By, since: datetime) -> dict[str, int]:
     if by == "office":
-        query = (select(Office.code, func.count()).join(Escalation, Escalation.office_id == Office.id)
-                 .join(Grievance, Grievance.id == Escalation.grievance_id).group_by(Office.code))
+        query = (select(Office.code, func.count()).join(GrievanceEvent, GrievanceEvent.office_id == Office.id)
+                 .join(Grievance, Grievance.id == GrievanceEvent.grievance_id).group_by(Office.code))
     else:
         query = (select(Category.code, func.count()).join(Grievance, Grievance.category_id == Category.id)
-                 .join(Escalation, Escalation.grievance_id == Grievance.id).group_by(Category.code))
-    query = query.where(Escalation.level == 1, Escalation.at >= since, PUBLIC,
-                        Escalation.requested_by_citizen.is_(False))
+                 .join(GrievanceEvent, GrievanceEvent.grievance_id == Grievance.id).group_by(Category.code))
+    query = query.where(GrievanceEvent.level == 1, GrievanceEvent.at >= since, PUBLIC)
     return dict(session.execute(query).all())
 
 

@@ -6,7 +6,8 @@ messages in the citizen's language): a batch of 5,000 passed deadlines has a few
 `KIND` of a row being what its climb depends on. Those decisions go to a temporary table (COPY on
 PostgreSQL); the database joins them to the batch's deadlines into one claim per deadline, a
 compare-and-set update claims the deadlines whose level and due time are still the ones read, and each
-table the climb touches gets one `INSERT … SELECT` from the claims. No row of the batch makes a round
+table the climb touches gets one `INSERT … SELECT` from the claims: the `escalated` events (each the step
+itself, unique per deadline and level) and the office's and the citizen's messages. No row of the batch makes a round
 trip through Python, which is what lets 100,000 escalations fit in seconds (docs/performance.md).
 """
 
@@ -42,7 +43,7 @@ from sqlalchemy.orm import Session
 from core import grievance_changes
 from core.db import UTCDateTime, among, bulk_insert, iso_utc
 from core.outbox import OutboxChannel, OutboxMessage, OutboxStatus
-from escalation.models import Deadline, Escalation
+from escalation.models import Deadline
 from intake.models import ActorType, Citizen, EventKind, Grievance, GrievanceEvent
 from intake.services import citizen_channel_sql
 
@@ -72,7 +73,6 @@ RUNGS = Table(
     Column("escalates", Boolean, nullable=False),  # False: the top has had its time, the clock just stops
     Column("office_id", Integer),  # who is responsible at the new level
     Column("moves", Boolean, nullable=False),  # the grievance's office becomes that office
-    Column("escalation_data", JSON_TEXT),
     Column("event_before", Text),  # the event's JSON before and after the due time the climb answers
     Column("event_after", Text),
     Column("staff_recipient", String(64)),
@@ -93,7 +93,6 @@ CLAIMS = Table(
     Column("office_id", Integer),
     Column("moves", Boolean, nullable=False),
     Column("answers", UTCDateTime()),  # the due time this climb answers
-    Column("escalation_data", JSON_TEXT),
     Column("event_data", JSON_TEXT),
     Column("staff_recipient", String(64)),
     Column("staff_body", Text),
@@ -130,15 +129,11 @@ def write(session: Session, ids: list[int], rungs: list[dict[str, Any]], *, now:
     if lost:
         session.execute(CLAIMS.delete().where(c.deadline_id.in_(lost)))
     climbs = select(CLAIMS).where(c.escalates).subquery()
-    _insert(session, Escalation.__table__, {
-        "deadline_id": climbs.c.deadline_id, "grievance_id": climbs.c.grievance_id, "level": climbs.c.level,
-        "at": literal(now, UTCDateTime()), "answers_due_at": climbs.c.answers, "office_id": climbs.c.office_id,
-        "requested_by_citizen": false(), "data": climbs.c.escalation_data}, climbs)
     _insert(session, GrievanceEvent.__table__, {
         "grievance_id": climbs.c.grievance_id, "kind": literal(EventKind.ESCALATED.value),
         "at": literal(now, UTCDateTime()), "actor_type": literal(ActorType.SYSTEM.value),
         "actor_name": literal("OpenRedress"), "office_id": climbs.c.office_id, "public": true(),
-        "data": climbs.c.event_data}, climbs)
+        "data": climbs.c.event_data, "deadline_id": climbs.c.deadline_id, "level": climbs.c.level}, climbs)
     _insert(session, OutboxMessage.__table__, _message(
         climbs, channel=literal(OutboxChannel.STAFF.value), recipient=climbs.c.staff_recipient,
         body=climbs.c.staff_body, purpose="escalation", citizen_id=literal(None, Integer), now=now), climbs)
@@ -164,7 +159,7 @@ def _fill_claims(session: Session, ids: list[int], *, now: datetime) -> None:
     claims = {
         "deadline_id": Deadline.id, "grievance_id": Deadline.grievance_id, "seen": Deadline.level,
         "level": r.level, "following": r.following, "escalates": r.escalates, "office_id": r.office_id,
-        "moves": r.moves, "answers": Deadline.next_at, "escalation_data": r.escalation_data,
+        "moves": r.moves, "answers": Deadline.next_at,
         "event_data": cast(r.event_before + iso_utc(Deadline.next_at) + r.event_after, JSON_TEXT),
         "staff_recipient": r.staff_recipient, "staff_body": g.tracking_number + r.staff_after,
         "citizen_id": Citizen.id, "citizen_channel": channel, "citizen_recipient": recipient,

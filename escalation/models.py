@@ -1,10 +1,10 @@
-"""Escalation tables: office calendars and holidays, SLA policies, the deadlines a sweep watches, the ladder."""
+"""Escalation tables: office calendars and holidays, SLA policies, the deadlines a sweep watches (each step of
+the ladder is an `escalated` grievance event, which carries its deadline and level)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -104,19 +104,3 @@ class Deadline(Base):
     level: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[datetime | None]
 
-
-class Escalation(Base):
-    """One step up the ladder; the unique constraint is the last guard of 'exactly once per level'."""
-
-    __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("deadline_id", "level"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
-    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)
-    level: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime]
-    answers_due_at: Mapped[datetime]  # the deadline (or the previous level's) that passed
-    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))  # responsible after this step
-    requested_by_citizen: Mapped[bool] = mapped_column(default=False)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

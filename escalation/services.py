@@ -23,12 +23,11 @@ from escalation.models import (
     Calendar,
     Deadline,
     DeadlineKind,
-    Escalation,
     Holiday,
     OfficeCalendar,
     SlaPolicy,
 )
-from intake.models import Category, Grievance, Office, Status
+from intake.models import Category, Grievance, GrievanceEvent, Office, Status
 from intake.services import OPEN_STATUSES
 
 DEFAULT_WEEK = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -193,8 +192,9 @@ def sync(session: Session, *, grievance: Grievance, now: datetime, clocks: Clock
         _meet(transfer, now)  # taken up, or passed on
         transfer = None
     handled_here = any(d.kind is DeadlineKind.TRANSFER and d.office_id == grievance.office_id for d in mine) or (
-        session.scalar(select(Escalation.id).where(Escalation.grievance_id == grievance.id,
-                                                   Escalation.office_id == grievance.office_id).limit(1)) is not None
+        session.scalar(select(GrievanceEvent.id).where(
+            GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.level.is_not(None),
+            GrievanceEvent.office_id == grievance.office_id).limit(1)) is not None
     )  # an office that got it by escalation has the ladder's deadline, not a take-up one
     if (transfer is None and sla.transfer_hours and grievance.status is Status.ASSIGNED
             and grievance.office_id is not None and not handled_here):

@@ -6,7 +6,7 @@ kind of climb in Python, and hands the rungs to `escalation.claims`, which appli
 claims the deadlines by compare-and-set (the level and due time must still be the ones read) and writes
 escalations, events, office changes and messages in SQL. Safe to re-run and to run in several processes
 at once: on PostgreSQL a deadline another sweeper has locked is skipped, one it has moved fails the
-compare-and-set, and `escalations` has a unique (deadline, level). Each batch commits on its own, so a
+compare-and-set, and the `escalated` events are unique per (deadline, level). Each batch commits on its own, so a
 crash mid-sweep loses nothing: what was not done is still due.
 """
 
@@ -148,7 +148,7 @@ class _Plan:
     def rung(self, kind: dict[str, Any]) -> dict[str, Any]:
         rung = kind | {
             "level": kind["seen"], "following": None, "escalates": False, "office_id": None, "moves": False,
-            "escalation_data": None, "event_before": None, "event_after": None, "staff_recipient": None,
+            "event_before": None, "event_after": None, "staff_recipient": None,
             "staff_after": None, "citizen_before": None, "citizen_after": None}
         grievance_office = kind["grievance_office"] or None
         deadline_kind = DeadlineKind(kind["kind"])
@@ -167,7 +167,7 @@ class _Plan:
         return rung | {
             "level": level, "following": following, "escalates": True, "office_id": office.id,
             "moves": level >= 2 and _climbs(self.clocks, grievance_office, office.id),
-            "escalation_data": json.dumps({"kind": deadline_kind.value}), "event_before": event_before + '"',
+            "event_before": event_before + '"',
             "event_after": '"' + event_after, "staff_recipient": office.code,
             "staff_after": f": the {KIND_WORDS[deadline_kind]} deadline passed; escalated to {office.name} "
                            f"(level {level}).",

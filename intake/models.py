@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import grievance_changes  # noqa: F401 - wherever grievances are written, changes are marked
-from core.db import Base, enum_column
+from core.db import Base, enum_column, partial_index
 
 MAX_TEXT_CHARS = 5000
 
@@ -228,6 +228,9 @@ class GrievanceEvent(Base):
     """Append-only: how citizens and staff see when, how and by whom each decision was made."""
 
     __tablename__ = "grievance_events"
+    # An `escalated` event is the step of the ladder itself: (deadline, level) is unique, the last guard of
+    # "each level once" after the sweep's compare-and-set. Other events leave both null and skip the index.
+    __table_args__ = (partial_index("uq_grievance_events_deadline_id_level", "deadline_id", "level", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id", ondelete="CASCADE"), index=True)
@@ -243,6 +246,10 @@ class GrievanceEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Escalated events only: the deadline that passed (escalation's `deadlines`; no foreign key, as intake
+    # sits below escalation, and the event goes with its grievance anyway) and the level reached.
+    deadline_id: Mapped[int | None] = mapped_column(Integer)
+    level: Mapped[int | None] = mapped_column(Integer)
 
     grievance: Mapped[Grievance] = relationship(back_populates="events")
     office: Mapped[Office | None] = relationship()

@@ -7,17 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import BigInteger, String, func, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from app import migrate
 from core.db import UTCDateTime, make_engine, make_sessionmaker, transaction
 from core.outbox import OutboxChannel, OutboxMessage
 from escalation import sweep
 from escalation.directory import load_file
-from escalation.models import Deadline, DeadlineKind, Escalation
+from escalation.models import Deadline, DeadlineKind
 from escalation.services import sync
 from intake import services
 from intake.actors import Actor
-from intake.models import ActorType, Channel, EventKind, Grievance, Role, Status
+from intake.models import ActorType, Channel, EventKind, Grievance, GrievanceEvent, Office, Role, Status
 from tests import builders
 from tests.conftest import START
 
@@ -83,8 +84,9 @@ def test_a_reopened_grievance_gets_a_new_resolution_deadline(session, clock):
 
 def escalations(session, grievance) -> list[tuple[int, str]]:
     session.expire_all()
-    return [(e.level, e.data["kind"]) for e in session.scalars(
-        select(Escalation).where(Escalation.grievance_id == grievance.id).order_by(Escalation.level, Escalation.id))]
+    return [(e.level, e.data["deadline"]) for e in session.scalars(
+        select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.level.is_not(None))
+        .order_by(GrievanceEvent.level, GrievanceEvent.id))]
 
 
 def test_the_ladder_climbs_once_per_level_to_the_top_oversight(session, session_factory):
@@ -120,6 +122,38 @@ def test_the_ladder_climbs_once_per_level_to_the_top_oversight(session, session_
     first_response = [level for level, kind in escalations(session, grievance) if kind == "first_response"]
     assert first_response == [1, 2, 3, 4]  # office head, district, province, oversight
     assert levels[0] == "RV-N" and levels[-1] == "RV-OIU"
+
+
+def test_the_figures_count_the_steps_of_the_ladder(session, session_factory):
+    """Management's KPIs count every step, the public pages the missed deadlines (level 1 only), the open data
+    marks the grievance escalated; a step written twice would be refused."""
+    from dashboards import kpis, open_data, public
+    from intake.access import Scope
+
+    grievance = water(session)
+    session.commit()
+    sweep.run(session_factory, now=TUESDAY_15_45_NPT)  # take-up and first response: level 1 each
+    sweep.run(session_factory, now=TUESDAY_15_45_NPT + timedelta(days=7))  # level 2 of those, resolution's 1
+    session.expire_all()
+    steps = escalations(session, grievance)
+    assert sorted(steps) == [(1, "first_response"), (1, "resolution"), (1, "transfer"), (2, "first_response"),
+                             (2, "transfer")]
+    root = session.scalar(select(Office).where(Office.parent_id.is_(None)))
+    admin = Scope(role=Role.ADMIN, office_id=root.id, office_ids=None, sees_integrity=True, sees_unrouted=True)
+    figures = kpis.build(session, scope=admin, node=root, now=TUESDAY_15_45_NPT + timedelta(days=7), weeks=4,
+                         min_count=5)
+    assert figures.total.escalations == 5
+    league = public.league(session, by="category", since=START - timedelta(days=1),
+                           now=TUESDAY_15_45_NPT + timedelta(days=7), min_count=5)
+    assert next(row for row in league if row.code == "water").missed_deadlines == 3
+    [row] = open_data.feed(session, since=START - timedelta(days=1))
+    assert row["reference"] == grievance.tracking_number and row["escalated"] is True
+    first = session.scalar(select(GrievanceEvent).where(GrievanceEvent.level == 1).limit(1))
+    session.add(GrievanceEvent(grievance_id=grievance.id, kind=EventKind.ESCALATED, at=first.at,
+                               actor_type=ActorType.SYSTEM, data={}, deadline_id=first.deadline_id, level=1))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
 
 
 def test_an_answer_that_was_not_synced_still_stops_the_escalation(session, session_factory, clock):
@@ -166,8 +200,9 @@ def test_four_concurrent_sweeper_processes_escalate_each_level_once(new_database
         outputs = [process.communicate(timeout=120) for process in sweepers]
         assert [process.returncode for process in sweepers] == [0] * 4, outputs
         with factory() as session:
-            per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
-                                        .group_by(Escalation.deadline_id, Escalation.level)).all()
+            per_level = session.execute(select(GrievanceEvent.deadline_id, GrievanceEvent.level, func.count())
+                                        .where(GrievanceEvent.kind == EventKind.ESCALATED)
+                                        .group_by(GrievanceEvent.deadline_id, GrievanceEvent.level)).all()
             assert len(per_level) == 60 and all(count == 1 for _, _, count in per_level)
             notices = session.scalar(select(func.count()).select_from(OutboxMessage)
                                      .where(OutboxMessage.purpose == "escalation"))
@@ -191,8 +226,9 @@ def test_parallel_workers_in_one_sweep_escalate_each_deadline_once(new_database_
         assert sweep.run(factory, now=TUESDAY_15_45_NPT, batch=7, workers=3) == 80
         assert sweep.run(factory, now=TUESDAY_15_45_NPT, batch=7, workers=3) == 0
         with factory() as session:
-            per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
-                                        .group_by(Escalation.deadline_id, Escalation.level)).all()
+            per_level = session.execute(select(GrievanceEvent.deadline_id, GrievanceEvent.level, func.count())
+                                        .where(GrievanceEvent.kind == EventKind.ESCALATED)
+                                        .group_by(GrievanceEvent.deadline_id, GrievanceEvent.level)).all()
             assert len(per_level) == 80 and all(count == 1 for _, _, count in per_level)
             notices = session.scalars(select(OutboxMessage.grievance_id).where(OutboxMessage.purpose == "escalated"))
             assert sorted(Counter(notices).values()) == [2] * 40  # first response and take-up, one notice each
@@ -301,12 +337,15 @@ def test_a_simulated_month_escalates_every_passed_deadline_once_and_on_time(sess
         sweep.run(session_factory, now=now)
         now += interval
     session.expire_all()
-    steps = session.scalars(select(Escalation)).all()
+    steps = session.scalars(select(GrievanceEvent).where(GrievanceEvent.kind == EventKind.ESCALATED)).all()
     assert steps, "some deadlines passed in a month"
     for step in steps:
-        assert timedelta(0) <= step.at - step.answers_due_at <= interval, (step.level, step.at, step.answers_due_at)
-    per_level = session.execute(select(Escalation.deadline_id, Escalation.level, func.count())
-                                .group_by(Escalation.deadline_id, Escalation.level)).all()
+        answers = datetime.fromisoformat(step.data["due_at"])
+        assert step.deadline_id is not None and step.level == step.data["level"]
+        assert timedelta(0) <= step.at - answers <= interval, (step.level, step.at, answers)
+    per_level = session.execute(select(GrievanceEvent.deadline_id, GrievanceEvent.level, func.count())
+                                .where(GrievanceEvent.kind == EventKind.ESCALATED)
+                                .group_by(GrievanceEvent.deadline_id, GrievanceEvent.level)).all()
     assert all(count == 1 for *_, count in per_level)
     left_behind = session.scalars(select(Deadline).where(Deadline.next_at < end - interval)).all()
     assert left_behind == []

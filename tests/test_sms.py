@@ -17,7 +17,7 @@ from core.segments import encoding, segments
 from core.settings import Settings
 from intake import citizens, services
 from intake.actors import Actor
-from intake.models import ActorType, Citizen, EventKind, Grievance, InboundMessage, Role, Status
+from intake.models import ActorType, Citizen, EventKind, Grievance, GrievanceEvent, InboundMessage, Role, Status
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "test-auth-token"
@@ -455,7 +455,6 @@ def test_stop_stops_sms_but_not_the_citizens_telegram_chat(session, clock):
 
 def test_escalate_by_sms_once_the_silence_deadline_has_passed(sms, session, clock, session_factory):
     from escalation import sweep
-    from escalation.models import Escalation
 
     text(sms, WATER)
     [grievance] = grievances_of(session)
@@ -467,7 +466,7 @@ def test_escalate_by_sms_once_the_silence_deadline_has_passed(sms, session, cloc
     assert "escalation requested" in last_reply(session)
     assert sweep.run(session_factory, now=clock.now) >= 1
     session.expire_all()
-    levels = session.scalars(select(Escalation.level).where(Escalation.grievance_id == grievance.id)).all()
+    levels = session.scalars(select(GrievanceEvent.level).where(GrievanceEvent.grievance_id == grievance.id)).all()
     assert 1 in levels
     services.respond(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1), note="Tanker sent.")
     session.commit()
