@@ -64,7 +64,7 @@ class ConsoleGateway:
 
 
 class InboxGateway:
-    """Alerts to offices: the outbox row is the notification, listed in the office's inbox; nothing leaves."""
+    """Alerts to offices: the outbox row is the notification (the inbox marks the grievance); nothing leaves."""
 
     name = "inbox"
 

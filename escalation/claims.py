@@ -7,8 +7,9 @@ messages in the citizen's language): a batch of 5,000 passed deadlines has a few
 PostgreSQL); the database joins them to the batch's deadlines into one claim per deadline, a
 compare-and-set update claims the deadlines whose level and due time are still the ones read, and each
 table the climb touches gets one `INSERT … SELECT` from the claims: the `escalated` events (each the step
-itself, unique per deadline and level) and the office's and the citizen's messages. No row of the batch makes a round
-trip through Python, which is what lets 100,000 escalations fit in seconds (docs/performance.md).
+itself, unique per deadline and level) and the office's and the citizen's messages. No row of the batch
+makes a round trip through Python, which is what lets 100,000 escalations fit in seconds
+(docs/performance.md).
 """
 
 from __future__ import annotations

@@ -103,4 +103,3 @@ class Deadline(Base):
     paused_remaining_seconds: Mapped[float | None] = mapped_column(Float)  # working time left when paused
     level: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[datetime | None]
-
