@@ -39,6 +39,7 @@ from escalation.directory import load_file  # noqa: E402
 from escalation.models import Basis, Deadline, DeadlineKind  # noqa: E402
 from intake import tracking  # noqa: E402
 from intake.models import (  # noqa: E402
+    ESCALATION_STEPS,
     Category,
     Channel,
     Citizen,
@@ -119,7 +120,7 @@ def bench(url: str, *, grievances: int, due_share: float, spread: str) -> dict[s
         again = sweep.run(factory, now=NOW)
         empty = time.perf_counter() - began
         with factory() as session:
-            rows = session.scalar(select(func.count()).where(GrievanceEvent.level.is_not(None)))
+            rows = session.scalar(select(func.count()).select_from(GrievanceEvent).where(ESCALATION_STEPS))
             notices = session.scalar(select(func.count()).select_from(OutboxMessage))
         assert escalated == due == rows and again == 0, (escalated, due, rows, again)
         return {"seeded_s": seeded, "due": due, "sweep_s": full, "empty_ms": empty * 1000, "notices": notices}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dashboards import rollups, tally
 from dashboards.tally import Tally
 from intake.access import Scope, subtree
-from intake.models import Category, Grievance, GrievanceEvent, Office, Role, Status
+from intake.models import ESCALATION_STEPS, Category, Grievance, GrievanceEvent, Office, Role, Status
 from routing.models import CorrectionKind, RoutingCorrection
 
 
@@ -127,11 +127,10 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
             if week is not None:
                 row.weekly[week] += one.received
     where = [scope.where(), Grievance.office_id.in_(sorted(inside))]
-    step = GrievanceEvent  # an escalated event is one step of the ladder: only those have a level
-    mine = select(Grievance.id).where(Grievance.id == step.grievance_id, *where).exists()
+    mine = select(Grievance.id).where(Grievance.id == GrievanceEvent.grievance_id, *where).exists()
     for office_id, count in session.execute(  # no index on the steps' time: one cost the sweep 25 %
-            select(step.office_id, func.count()).where(step.level.is_not(None), step.at >= since, mine)
-            .group_by(step.office_id)):
+            select(GrievanceEvent.office_id, func.count()).where(ESCALATION_STEPS, GrievanceEvent.at >= since, mine)
+            .group_by(GrievanceEvent.office_id)):
         total.escalations += count
         if office_id in child_of:
             children[child_of[office_id]].escalations += count

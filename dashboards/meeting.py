@@ -21,7 +21,7 @@ from core.errors import InvalidInput
 from dashboards.models import ActionItem, ActionStatus
 from escalation.models import Deadline, DeadlineKind
 from intake.access import Scope, subtree
-from intake.models import Category, Grievance, GrievanceEvent, Office
+from intake.models import ESCALATION_STEPS, Category, Grievance, GrievanceEvent, Office
 from surveys.results import Satisfaction, satisfaction
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -166,7 +166,7 @@ def _escalated(session: Session, where: list, start: datetime, end: datetime,
         select(Grievance.tracking_number, GrievanceEvent.level, GrievanceEvent.office_id, GrievanceEvent.data,
                GrievanceEvent.at)
         .join(Grievance, Grievance.id == GrievanceEvent.grievance_id)
-        .where(*where, GrievanceEvent.level.is_not(None), GrievanceEvent.at >= start, GrievanceEvent.at < end)
+        .where(*where, ESCALATION_STEPS, GrievanceEvent.at >= start, GrievanceEvent.at < end)
         .order_by(GrievanceEvent.at))
     return [(number, level, offices.get(office_id, "?"), (data or {}).get("deadline", ""), at)
             for number, level, office_id, data, at in rows]

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from core.errors import NotFound
 from core.web import NowDep, SessionDep, SettingsDep
 from dashboards import public
-from intake.models import Category, Grievance, GrievanceEvent, Office, Status
+from intake.models import ESCALATION_STEPS, Category, Grievance, GrievanceEvent, Office, Status
 
 router = APIRouter(prefix="/open-data", tags=["open data"])
 Days = Annotated[int, Query(ge=1, le=366, description="The period: grievances received in the last N days")]
@@ -59,8 +59,8 @@ def download(table: Annotated[str, Path(max_length=16)], fmt: Annotated[str, Pat
 def feed(session: SessionDep, *, since: Any) -> list[dict[str, Any]]:
     """One de-identified row per grievance received since `since`, oldest first."""
     escalated = set(session.scalars(select(GrievanceEvent.grievance_id).join(Grievance)
-                                    .where(GrievanceEvent.level.is_not(None), Grievance.received_at >= since,
-                                           public.PUBLIC).distinct()))
+                                    .where(ESCALATION_STEPS, Grievance.received_at >= since, public.PUBLIC)
+                                    .distinct()))
     rows = session.execute(
         select(Grievance.id, Grievance.tracking_number, Grievance.received_at, Category.code, Office.code,
                Grievance.channel, Grievance.admin_area, Grievance.status, Grievance.first_response_at,

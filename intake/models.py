@@ -255,6 +255,11 @@ class GrievanceEvent(Base):
     office: Mapped[Office | None] = relationship()
 
 
+# The steps of the escalation ladder among the events: only escalated events have a level, and the partial
+# unique index holds exactly those rows, so both databases read the steps through it.
+ESCALATION_STEPS = GrievanceEvent.level.is_not(None)
+
+
 class InboundMessage(Base):
     """Every inbound request that may be retried, keyed by the sender's own id: retries create nothing new.
 

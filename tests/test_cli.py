@@ -194,7 +194,7 @@ def test_the_escalation_job_climbs_one_level_once(new_database_url):
 
     from core.db import make_engine, make_sessionmaker, transaction
     from core.outbox import OutboxMessage
-    from intake.models import GrievanceEvent
+    from intake.models import ESCALATION_STEPS, GrievanceEvent
     from tests import builders
     from tests.conftest import START
 
@@ -215,7 +215,7 @@ def test_the_escalation_job_climbs_one_level_once(new_database_url):
         assert "escalation at 2026-11-23T09:00:00+00:00: 0 done" in again
         with factory() as session:
             mine = session.scalars(select(GrievanceEvent.level).where(GrievanceEvent.grievance_id == grievance_id,
-                                                                      GrievanceEvent.level.is_not(None))).all()
+                                                                      ESCALATION_STEPS)).all()
             assert mine == [1, 1]  # first response and take-up, one level each
             notices = session.scalars(select(OutboxMessage).where(
                 OutboxMessage.grievance_id == grievance_id,

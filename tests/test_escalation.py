@@ -18,7 +18,17 @@ from escalation.models import Deadline, DeadlineKind
 from escalation.services import sync
 from intake import services
 from intake.actors import Actor
-from intake.models import ActorType, Channel, EventKind, Grievance, GrievanceEvent, Office, Role, Status
+from intake.models import (
+    ESCALATION_STEPS,
+    ActorType,
+    Channel,
+    EventKind,
+    Grievance,
+    GrievanceEvent,
+    Office,
+    Role,
+    Status,
+)
 from tests import builders
 from tests.conftest import START
 
@@ -85,7 +95,7 @@ def test_a_reopened_grievance_gets_a_new_resolution_deadline(session, clock):
 def escalations(session, grievance) -> list[tuple[int, str]]:
     session.expire_all()
     return [(e.level, e.data["deadline"]) for e in session.scalars(
-        select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.level.is_not(None))
+        select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id, ESCALATION_STEPS)
         .order_by(GrievanceEvent.level, GrievanceEvent.id))]
 
 

@@ -17,7 +17,17 @@ from core.segments import encoding, segments
 from core.settings import Settings
 from intake import citizens, services
 from intake.actors import Actor
-from intake.models import ActorType, Citizen, EventKind, Grievance, GrievanceEvent, InboundMessage, Role, Status
+from intake.models import (
+    ESCALATION_STEPS,
+    ActorType,
+    Citizen,
+    EventKind,
+    Grievance,
+    GrievanceEvent,
+    InboundMessage,
+    Role,
+    Status,
+)
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "test-auth-token"
@@ -466,7 +476,8 @@ def test_escalate_by_sms_once_the_silence_deadline_has_passed(sms, session, cloc
     assert "escalation requested" in last_reply(session)
     assert sweep.run(session_factory, now=clock.now) >= 1
     session.expire_all()
-    levels = session.scalars(select(GrievanceEvent.level).where(GrievanceEvent.grievance_id == grievance.id)).all()
+    levels = session.scalars(select(GrievanceEvent.level).where(GrievanceEvent.grievance_id == grievance.id,
+                                                                ESCALATION_STEPS)).all()
     assert 1 in levels
     services.respond(session, grievance=grievance, actor=OFFICER, now=clock.advance(hours=1), note="Tanker sent.")
     session.commit()
