@@ -27,7 +27,7 @@ from escalation.models import (
     OfficeCalendar,
     SlaPolicy,
 )
-from intake.models import Category, Grievance, GrievanceEvent, Office, Status
+from intake.models import ESCALATION_STEPS, Category, Grievance, GrievanceEvent, Office, Status
 from intake.services import OPEN_STATUSES
 
 DEFAULT_WEEK = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -191,14 +191,20 @@ def sync(session: Session, *, grievance: Grievance, now: datetime, clocks: Clock
     if transfer is not None and (grievance.status is not Status.ASSIGNED or transfer.office_id != grievance.office_id):
         _meet(transfer, now)  # taken up, or passed on
         transfer = None
-    handled_here = any(d.kind is DeadlineKind.TRANSFER and d.office_id == grievance.office_id for d in mine) or (
-        session.scalar(select(GrievanceEvent.id).where(
-            GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.level.is_not(None),
-            GrievanceEvent.office_id == grievance.office_id).limit(1)) is not None
-    )  # an office that got it by escalation has the ladder's deadline, not a take-up one
     if (transfer is None and sla.transfer_hours and grievance.status is Status.ASSIGNED
-            and grievance.office_id is not None and not handled_here):
+            and grievance.office_id is not None and not _had_it(session, grievance, mine)):
         _start(session, clocks, grievance, DeadlineKind.TRANSFER, sla, now)
+
+
+def _had_it(session: Session, grievance: Grievance, mine: list[Deadline]) -> bool:
+    """The office has had this grievance before: it had a take-up deadline for it, or got it by escalation
+    (then the ladder's deadline applies, not a take-up one). Looks for a step only if a clock has escalated,
+    so the sync of a new grievance (every intake) costs no query here."""
+    if any(d.kind is DeadlineKind.TRANSFER and d.office_id == grievance.office_id for d in mine):
+        return True
+    return any(d.level for d in mine) and session.scalar(select(GrievanceEvent.id).where(
+        GrievanceEvent.grievance_id == grievance.id, ESCALATION_STEPS,
+        GrievanceEvent.office_id == grievance.office_id).limit(1)) is not None
 
 
 def _start(session: Session, clocks: Clocks, grievance: Grievance, kind: DeadlineKind, sla: Sla,

@@ -166,6 +166,24 @@ def test_the_figures_count_the_steps_of_the_ladder(session, session_factory):
     session.rollback()
 
 
+def test_an_office_that_got_the_grievance_by_escalation_gets_no_take_up_deadline(session, session_factory):
+    grievance = water(session)
+    session.commit()
+    sweep.run(session_factory, now=TUESDAY_15_45_NPT)
+    sweep.run(session_factory, now=TUESDAY_15_45_NPT + timedelta(days=7))  # level 2: the district holds it
+    session.expire_all()
+    assert grievance.office.code == "RV-N" and grievance.status is Status.ASSIGNED
+    sync(session, grievance=grievance, now=TUESDAY_15_45_NPT + timedelta(days=7, minutes=1))
+    session.flush()
+    take_up = session.scalars(select(Deadline.office_id).where(Deadline.grievance_id == grievance.id,
+                                                               Deadline.kind == DeadlineKind.TRANSFER)).all()
+    assert take_up == [water_office_id(session)]  # the branch's own, escalated; none for the district
+
+
+def water_office_id(session) -> int:
+    return session.scalar(select(Office.id).where(Office.code == "RV-N-WATER"))
+
+
 def test_an_answer_that_was_not_synced_still_stops_the_escalation(session, session_factory, clock):
     grievance = water(session)
     grievance.first_response_at = START + timedelta(hours=1)  # as if a writer forgot to sync
