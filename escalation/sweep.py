@@ -4,9 +4,9 @@ Set-based, so a backlog of a hundred thousand passed deadlines takes seconds, no
 its due deadlines and reads what their climbs depend on in one query, works out the next rung of each
 kind of climb in Python, and hands the rungs to `escalation.claims`, which applies them to the rows,
 claims the deadlines by compare-and-set (the level and due time must still be the ones read) and writes
-escalations, events, office changes and messages in SQL. Safe to re-run and to run in several processes
-at once: on PostgreSQL a deadline another sweeper has locked is skipped, one it has moved fails the
-compare-and-set, and the `escalated` events are unique per (deadline, level). Each batch commits on its own, so a
+the steps (`escalated` events), office changes and messages in SQL. Safe to re-run and to run in several
+processes at once: on PostgreSQL a deadline another sweeper has locked is skipped, one it has moved fails
+the compare-and-set, and the steps are unique per (deadline, level). Each batch commits on its own, so a
 crash mid-sweep loses nothing: what was not done is still due.
 """
 
@@ -148,8 +148,8 @@ class _Plan:
     def rung(self, kind: dict[str, Any]) -> dict[str, Any]:
         rung = kind | {
             "level": kind["seen"], "following": None, "escalates": False, "office_id": None, "moves": False,
-            "event_before": None, "event_after": None, "staff_recipient": None,
-            "staff_after": None, "citizen_before": None, "citizen_after": None}
+            "event_before": None, "event_after": None, "staff_recipient": None, "staff_after": None,
+            "citizen_before": None, "citizen_after": None}
         grievance_office = kind["grievance_office"] or None
         deadline_kind = DeadlineKind(kind["kind"])
         ladder = self.clocks.ladder(kind["deadline_office"] or grievance_office,
@@ -167,8 +167,7 @@ class _Plan:
         return rung | {
             "level": level, "following": following, "escalates": True, "office_id": office.id,
             "moves": level >= 2 and _climbs(self.clocks, grievance_office, office.id),
-            "event_before": event_before + '"',
-            "event_after": '"' + event_after, "staff_recipient": office.code,
+            "event_before": event_before + '"', "event_after": '"' + event_after, "staff_recipient": office.code,
             "staff_after": f": the {KIND_WORDS[deadline_kind]} deadline passed; escalated to {office.name} "
                            f"(level {level}).",
             "citizen_before": citizen_before, "citizen_after": citizen_after}
