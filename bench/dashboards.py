@@ -35,11 +35,20 @@ from app.demo import DIRECTORY  # noqa: E402
 from core.db import bulk_insert, make_engine, make_sessionmaker, transaction  # noqa: E402
 from dashboards import rollups  # noqa: E402
 from dashboards.auth import token_hash  # noqa: E402
-from dashboards.models import StaffSession  # noqa: E402
-from escalation.directory import load_file  # noqa: E402
+from directory.services import load_file  # noqa: E402
 from escalation.models import Basis, Deadline, DeadlineKind  # noqa: E402
 from intake import tracking  # noqa: E402
-from intake.models import Category, Channel, Confidentiality, Grievance, Office, Priority, StaffUser, Status  # noqa: E402
+from intake.models import (  # noqa: E402
+    Category,
+    Channel,
+    Confidentiality,
+    Grievance,
+    Office,
+    Priority,
+    StaffSession,  # noqa: E402
+    StaffUser,
+    Status,
+)
 from tests.databases import throwaway_database  # noqa: E402
 from tests.live import free_port, wait_ready  # noqa: E402
 

@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     staff_session_hours: float = Field(default=12.0, gt=0)  # and none lasts longer than this
     login_max_failures: int = Field(default=5, ge=1)  # failed sign-ins in a row before the lockout
     login_lockout_minutes: float = Field(default=15.0, gt=0)
+    staff_link_hours: float = Field(default=72.0, gt=0)  # a one-time link that sets a password lasts this long
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import throttle
+from core import audit, throttle
 from core.settings import Settings
-from dashboards.models import StaffSession
 from intake.accounts import hash_password, password_matches
-from intake.models import StaffUser
+from intake.models import StaffSession, StaffUser
 
 _DUMMY_HASH = hash_password("not-a-password-of-anyone")
 TOUCH_EVERY = timedelta(minutes=1)  # a busy page does not write the session on every request
@@ -50,24 +49,41 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(session: Session, *, username: str, password: str, now: datetime, timeouts: Timeouts) -> SignedIn | None:
-    """A new session for the right password of an active, unlocked account; None for every other case."""
+def sign_in(session: Session, *, username: str, password: str, now: datetime, timeouts: Timeouts,
+            address: str | None = None) -> SignedIn | None:
+    """A new session for the right password of an active, unlocked account; None for every other case.
+
+    Both outcomes are audited with the client's address. A failure names the account only if it exists: what
+    was typed is never stored, since people type passwords into the username field.
+    """
     name = username.strip().lower()[:200]
     key = throttle.key_of("login", name)
     user = session.scalar(select(StaffUser).where(StaffUser.username == name)) if name else None
     matches = password_matches(password[:1024], user.password_hash if user and user.password_hash else _DUMMY_HASH)
     if throttle.locked_until(session, key, now):
+        _failed(session, user=user, reason="locked", now=now, address=address)
         return None  # not even the right password gets in until the lockout ends
     if not (matches and user is not None and user.active):
         throttle.failed(session, key, now=now, max_failures=timeouts.max_failures, lockout=timeouts.lockout)
+        reason = ("disabled" if user is not None and not user.active else
+                  "no password yet" if user is not None and not user.password_hash else "wrong password")
+        _failed(session, user=user, reason=reason, now=now, address=address)
         return None
     throttle.cleared(session, key)
     token = secrets.token_urlsafe(32)
     staff_session = StaffSession(id=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                                  created_at=now, last_seen_at=now, expires_at=now + timeouts.absolute)
     session.add(staff_session)
+    audit.record(session, at=now, actor=user.username, action="sign_in", subject=f"staff {user.username}",
+                 address=address)
     session.flush()
     return SignedIn(token=token, session=staff_session)
+
+
+def _failed(session: Session, *, user: StaffUser | None, reason: str, now: datetime, address: str | None) -> None:
+    subject = f"staff {user.username}" if user is not None else "unknown account"
+    audit.record(session, at=now, actor="anonymous", action="sign_in.failed", subject=subject,
+                 after={"reason": reason} if user is not None else None, address=address)
 
 
 def current(session: Session, *, token: str | None, now: datetime, timeouts: Timeouts) -> StaffSession | None:

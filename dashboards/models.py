@@ -1,5 +1,4 @@
-"""Staff pages' tables: sign-in sessions, the weekly meeting's action items, and
-the dashboards' daily rollups."""
+"""Staff pages' tables: the weekly meeting's action items and the dashboards' daily rollups."""
 
 from __future__ import annotations
 
@@ -10,24 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column
-from intake.models import Office, StaffUser
-
-
-class StaffSession(Base):
-    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
-    database signs nobody in."""
-
-    __tablename__ = "staff_sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
-    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))  # every form of this session carries it
-    created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]  # the idle timeout counts from here
-    expires_at: Mapped[datetime]  # the absolute timeout: no activity keeps a session past it
-    ended_at: Mapped[datetime | None]  # signed out, or ended by an administrator
-
-    user: Mapped[StaffUser] = relationship()
+from intake.models import Office
 
 
 class ActionStatus(StrEnum):

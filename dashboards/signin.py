@@ -9,15 +9,16 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
+from core.settings import Settings
 from core.web import NowDep, SessionDep, SettingsDep
 from dashboards import auth
-from dashboards.models import StaffSession
 from intake.access import Scope, scope_for
 from intake.actors import Actor
-from intake.models import ActorType, Role
+from intake.models import ActorType, Role, StaffSession
 
 SESSION_COOKIE = "__Host-redress_session"  # __Host-: Secure, Path=/, no Domain: only this host gets it
 LOGIN_COOKIE = "__Host-redress_login"  # the sign-in form's CSRF token, before there is a session
+WELCOME_COOKIE = "__Host-redress_welcome"  # the same for the form of a one-time link that sets a password
 ROLE_LABELS = {Role.OFFICER: "Officer", Role.OFFICE_HEAD: "Office head", Role.OPERATOR: "Call-centre operator",
                Role.OVERSIGHT: "Oversight", Role.MANAGER: "Manager", Role.ADMIN: "Administrator"}
 
@@ -36,6 +37,11 @@ class Staff:
     @property
     def role(self) -> Role:
         return self.scope.role
+
+    @property
+    def username(self) -> str:
+        """Who the audit names for what this person changes."""
+        return self.session.user.username
 
     @property
     def role_label(self) -> str:
@@ -72,6 +78,11 @@ async def _checked_form(request: Request, staff: StaffDep) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(_checked_form)]
+
+
+def welcome_url(settings: Settings, token: str) -> str:
+    """The one-time link that lets a new (or reset) account choose its password."""
+    return f"{settings.public_base_url.rstrip('/')}/staff/welcome/{token}"
 
 
 def safe_next(target: str | None) -> str:

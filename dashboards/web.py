@@ -1,4 +1,4 @@
-"""Staff pages: sign-in and sign-out, and the office inbox."""
+"""Staff pages: sign-in and sign-out, the one-time link that sets a password, and the office inbox."""
 
 from __future__ import annotations
 
@@ -13,14 +13,18 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from core.errors import InvalidInput
 from core.web import NowDep, SessionDep, SettingsDep
 from dashboards import auth, queries
 from dashboards.pages import KIND_WORDS, STATUS_CHOICES, STATUS_WORDS, render, templates
-from dashboards.signin import LOGIN_COOKIE, SESSION_COOKIE, FormDep, StaffDep, safe_next
+from dashboards.signin import LOGIN_COOKIE, SESSION_COOKIE, WELCOME_COOKIE, FormDep, StaffDep, safe_next
+from intake import staff as staff_accounts
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 static = StaticFiles(directory=Path(__file__).parent / "static")
 REFUSED = "Wrong username or password, or too many attempts. Try again later or ask your administrator."
+WELCOME_DONE = "Your password is set. Sign in with your username and the new password."
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # the link's token must not leak
 
 
 @router.get("", include_in_schema=False)
@@ -50,9 +54,11 @@ def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, s
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, settings: SettingsDep, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, settings: SettingsDep, next: str | None = None,  # noqa: A002
+               done: str = "") -> Response:
     token = secrets.token_urlsafe(32)
-    response = _login(request, settings, token=token, next_=safe_next(next))
+    response = _login(request, settings, token=token, next_=safe_next(next),
+                      notice=WELCOME_DONE if done == "password" else None)
     _cookie(response, LOGIN_COOKIE, token, max_age=3600)
     return response
 
@@ -66,7 +72,8 @@ def login(request: Request, session: SessionDep, now: NowDep, settings: Settings
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise HTTPException(403, "the sign-in form has expired; reload the page")
     signed_in = auth.sign_in(session, username=username, password=password, now=now,
-                             timeouts=auth.Timeouts.from_settings(settings))
+                             timeouts=auth.Timeouts.from_settings(settings),
+                             address=request.client.host if request.client else None)
     if signed_in is None:
         response = _login(request, settings, token=expected, next_=safe_next(next), message=REFUSED,
                           username=username[:64], status=401)
@@ -85,14 +92,61 @@ def logout(staff: StaffDep, _form: FormDep, now: NowDep) -> Response:
     return response
 
 
+@router.get("/welcome/{token}", response_class=HTMLResponse)
+def welcome_page(request: Request, token: str, session: SessionDep, now: NowDep) -> Response:
+    link = staff_accounts.usable_link(session, token=token, now=now)
+    if link is None:
+        return _welcome(request, token="", message=staff_accounts.LINK_REFUSED, status=400)
+    form_token = secrets.token_urlsafe(32)
+    response = _welcome(request, token=token, form_token=form_token, username=link.user.username,
+                        name=link.user.display_name)
+    _cookie(response, WELCOME_COOKIE, form_token, max_age=3600)
+    return response
+
+
+@router.post("/welcome/{token}", response_class=HTMLResponse)
+def welcome(request: Request, token: str, session: SessionDep, now: NowDep,
+            password: Annotated[str, Form(max_length=1024)] = "", confirm: Annotated[str, Form(max_length=1024)] = "",
+            csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    expected = request.cookies.get(WELCOME_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        raise HTTPException(403, "this form has expired; open the link again", headers=PRIVATE)
+    link = staff_accounts.usable_link(session, token=token, now=now)
+    if link is None:
+        return _welcome(request, token="", message=staff_accounts.LINK_REFUSED, status=400)
+    user = link.user
+    if password != confirm:
+        return _welcome(request, token=token, form_token=expected, username=user.username, name=user.display_name,
+                        message="The two passwords are not the same. Type the same password twice.", status=422)
+    try:
+        staff_accounts.use_link(session, token=token, password=password, now=now)
+    except staff_accounts.LinkNotValid:
+        return _welcome(request, token="", message=staff_accounts.LINK_REFUSED, status=400)
+    except InvalidInput as exc:
+        return _welcome(request, token=token, form_token=expected, username=user.username, name=user.display_name,
+                        message=exc.message[:1].upper() + exc.message[1:] + ".", status=422)
+    response = RedirectResponse("/staff/login?done=password", status_code=303, headers=PRIVATE)
+    response.delete_cookie(WELCOME_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+def _welcome(request: Request, *, token: str, form_token: str = "", username: str = "", name: str = "",
+             message: str | None = None, status: int = 200) -> Response:
+    """The page of a one-time link: the form while the link works, else only the message (no token in it)."""
+    return templates.TemplateResponse(request, "welcome.html", {
+        "token": token, "form_token": form_token, "username": username, "name": name, "message": message,
+        "staff": None}, status_code=status, headers=PRIVATE)
+
+
 def _login(request: Request, settings: SettingsDep, *, token: str, next_: str, message: str | None = None,
-           username: str = "", status: int = 200) -> Response:
+           notice: str | None = None, username: str = "", status: int = 200) -> Response:
     return templates.TemplateResponse(request, "login.html", {
-        "login_token": token, "next": next_, "message": message, "username": username, "staff": None,
+        "login_token": token, "next": next_, "message": message, "notice": notice, "username": username,
+        "staff": None,
         "max_failures": settings.login_max_failures, "lockout_minutes": f"{settings.login_lockout_minutes:g}",
         "idle_minutes": f"{settings.staff_idle_minutes:g}"}, status_code=status)
 
 
 def _cookie(response: Response, name: str, value: str, *, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
-                        samesite="strict" if name == LOGIN_COOKIE else "lax")
+                        samesite="lax" if name == SESSION_COOKIE else "strict")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column, partial_index
@@ -34,6 +34,7 @@ class Calendar(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     week: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)  # {"mon": ["09:00-17:00"], ...}
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: retired
 
     holidays: Mapped[list[Holiday]] = relationship(back_populates="calendar", cascade="all, delete-orphan",
                                                    order_by="Holiday.day")
@@ -75,6 +76,7 @@ class SlaPolicy(Base):
     escalation_hours: Mapped[float] = mapped_column(Float)  # each level of the ladder gets this long
     basis: Mapped[Basis] = mapped_column(enum_column(Basis, 16), default=Basis.BUSINESS)
     warn_fraction: Mapped[float] = mapped_column(Float, default=WARN_FRACTION)  # warn when this share is left
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: retired
 
 
 class Deadline(Base):

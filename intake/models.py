@@ -127,7 +127,8 @@ class Office(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     is_oversight: Mapped[bool] = mapped_column(Boolean, default=False)
     is_integrity_unit: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: retired (kept for history and figures)
+    translations: Mapped[dict[str, str] | None] = mapped_column(JSON)  # its name in other languages: {"ne": ...}
 
     parent: Mapped[Office | None] = relationship(remote_side=[id])
     categories: Mapped[list[Category]] = relationship(secondary=office_categories)
@@ -144,9 +145,10 @@ class Category(Base):
     resolution_hours: Mapped[int] = mapped_column(Integer, default=720)
     is_integrity: Mapped[bool] = mapped_column(Boolean, default=False)
     route_threshold: Mapped[float | None] = mapped_column(Float)  # admin's override of the model's threshold
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: retired
+    translations: Mapped[dict[str, str] | None] = mapped_column(JSON)  # its name in other languages
     # Extra questions a complaint of this kind answers (Open311 attributes): [{code, description, datatype,
-    # required, values: [{key, name}]}], checked by routing.directory.questions.
+    # required, values: [{key, name}]}], checked by directory.document.
     questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
@@ -278,18 +280,53 @@ class InboundMessage(Base):
 
 
 class StaffUser(Base):
+    """A staff account. Usernames are stored lower-case, so they are unique whatever the case typed."""
+
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))  # "" until the one-time link sets one
     role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: disabled (a leaver); never deleted
     created_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     office: Mapped[Office] = relationship()
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
+    database signs nobody in."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # every form of this session carries it
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]  # the idle timeout counts from here
+    expires_at: Mapped[datetime]  # the absolute timeout: no activity keeps a session past it
+    ended_at: Mapped[datetime | None]  # signed out, or ended by an administrator
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class SignInLink(Base):
+    """A one-time link that sets an account's password (a new account, or a reset). Only its SHA-256 is stored."""
+
+    __tablename__ = "staff_sign_in_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the link's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[StaffUser] = relationship()
 
 
 class ApiKey(Base):
@@ -305,5 +342,8 @@ class ApiKey(Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # The account that owns the key, if any: while that account is disabled the key does not work.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
     office: Mapped[Office] = relationship()
+    owner: Mapped[StaffUser | None] = relationship()

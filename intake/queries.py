@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import NotFound
@@ -64,7 +64,27 @@ def categories(session: Session) -> Sequence[Category]:
 
 
 def api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
-    return session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)))
+    """A live key: not revoked, and not owned by a disabled account (a leaver's keys stop with the account)."""
+    return session.scalar(select(ApiKey).outerjoin(ApiKey.owner)
+                          .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None),
+                                 or_(ApiKey.owner_id.is_(None), StaffUser.active)))
+
+
+def api_keys(session: Session) -> Sequence[ApiKey]:
+    """Every key, revoked ones too, oldest first."""
+    return session.scalars(select(ApiKey).order_by(ApiKey.id)
+                           .options(selectinload(ApiKey.office), selectinload(ApiKey.owner))).all()
+
+
+def staff_accounts(session: Session, *, office_code: str | None = None) -> Sequence[StaffUser]:
+    """Every account, disabled ones too, by username; only one office's if a code is given."""
+    query = select(StaffUser).order_by(StaffUser.username).options(selectinload(StaffUser.office))
+    if office_code:
+        office = office_by_code(session, office_code[:32])
+        if office is None:
+            raise NotFound(f"no office {office_code.strip().upper()[:32]}", field="office")
+        query = query.where(StaffUser.office_id == office.id)
+    return session.scalars(query).all()
 
 
 def staff_logins(session: Session) -> list[tuple[str, str, str]]:

@@ -41,7 +41,9 @@ class Area(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    names: Mapped[list[str]] = mapped_column(JSON, default=list)  # the first is shown; all are matched
+    translations: Mapped[dict[str, str] | None] = mapped_column(JSON)  # shown in other languages (and matched)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: retired
 
 
 class CannedReply(Base):
@@ -56,6 +58,7 @@ class CannedReply(Base):
     language: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: retired
 
 
 class ModelStatus(StrEnum):

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboards.models import ActionItem, ActionStatus, StaffSession
+from dashboards.models import ActionItem, ActionStatus
 from escalation import sweep
-from intake.models import Grievance, Role
+from intake.models import Grievance, Role, StaffSession
 from tests import builders
 from tests.conftest import START
 from tests.test_staff_signin import sign_in

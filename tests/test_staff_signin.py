@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from core.throttle import Throttle, key_of
-from dashboards.models import StaffSession
+from intake.models import StaffSession
 from tests import builders
 from tests.builders import STAFF_PASSWORD
 from tests.conftest import START
