@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app import cli_models, cli_surveys, cli_telegram
+from app import cli_directory, cli_models, cli_staff, cli_surveys, cli_telegram
 from core.clock import parse_instant, utcnow
 from core.errors import DomainError
 from core.settings import Settings
@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                                      "Settings come from REDRESS_* environment variables or .env (see README).")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    init = commands.add_parser("init", help="migrate the database to head; with --demo, load the demo directory")
+    init = commands.add_parser("init", help="create or migrate the database and print the next steps; with --demo, "
+                               "load the demo province instead")
     init.add_argument("--demo", action="store_true",
                       help="load the demo province, print its staff logins and a fresh demo API key")
     init.set_defaults(handler=_init)
@@ -64,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", default="admin",
                         choices=["officer", "office_head", "operator", "oversight", "manager", "admin"],
                         help="role of the key (default admin)")
+    create.add_argument("--owner", default=None,
+                        help="username of the staff account that owns the key: it stops while that account is disabled")
     create.set_defaults(handler=_apikey_create)
+    cli_staff.add_apikey_commands(apikey)
 
     jobs = commands.add_parser("jobs", help="list or run periodic jobs").add_subparsers(required=True, metavar="ACTION")
     jobs.add_parser("list", help="list the periodic jobs").set_defaults(handler=_jobs_list)
@@ -89,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     cli_models.add_commands(commands)
     cli_telegram.add_commands(commands)
     cli_surveys.add_commands(commands)
+    cli_directory.add_commands(commands)
+    cli_staff.add_commands(commands)
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(required=True, metavar="ACTION")
     up = db.add_parser("upgrade", help="migrate up (default to head)")
@@ -116,28 +122,58 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     migrate.upgrade(engine)
     print(f"database at revision {migrate.current(engine)}")
-    if args.demo:
-        with transaction(make_sessionmaker(engine)) as session:
-            demo = load_demo(session, now=utcnow())
-        print("demo directory " + ("loaded" if demo.loaded_now else "already loaded; kept as it is"))
-        print(f"demo staff logins, by office (password for all: {DEMO_PASSWORD}):")
-        for office, logins in itertools.groupby(demo.logins, key=lambda row: row[0]):
-            print(f"  {office:<14} " + ", ".join(f"{username} ({role})" for _, username, role in logins))
+    if not args.demo:
         version = ensure_model(make_sessionmaker(engine), settings=settings, now=utcnow())
         if version:
-            print(f"routing model {version} trained from the seed corpus and activated")
-        if demo.loaded_now:
-            from app.demo import seed_grievances, seed_history
-            from routing.registry import Classifiers
+            print(f"routing model {version} trained from the seed corpus and activated (retrain it from your own "
+                  "complaints later: docs/classifier.md)")
+        _next_steps(make_sessionmaker(engine))
+        return 0
+    with transaction(make_sessionmaker(engine)) as session:
+        demo = load_demo(session, now=utcnow())
+    print("demo directory " + ("loaded" if demo.loaded_now else "already loaded; kept as it is"))
+    print(f"demo staff logins, by office (password for all: {DEMO_PASSWORD}):")
+    for office, logins in itertools.groupby(demo.logins, key=lambda row: row[0]):
+        print(f"  {office:<14} " + ", ".join(f"{username} ({role})" for _, username, role in logins))
+    version = ensure_model(make_sessionmaker(engine), settings=settings, now=utcnow())
+    if version:
+        print(f"routing model {version} trained from the seed corpus and activated")
+    if demo.loaded_now:
+        from app.demo import seed_grievances, seed_history
+        from routing.registry import Classifiers
 
-            with transaction(make_sessionmaker(engine)) as session:
-                model = Classifiers().active(session)
-                filed = seed_grievances(session, now=utcnow(), model=model)
-                settled = seed_history(session, now=utcnow(), model=model)
-            print(f"{filed} demo grievances filed over the last week (some answered, some past their deadline)")
-            print(f"{settled} settled ones of the ten weeks before, for the figures (http://127.0.0.1:8000/public)")
-        print(f"demo API key (role admin; use as 'Authorization: Bearer <key>'):\n{demo.api_key}")
+        with transaction(make_sessionmaker(engine)) as session:
+            model = Classifiers().active(session)
+            filed = seed_grievances(session, now=utcnow(), model=model)
+            settled = seed_history(session, now=utcnow(), model=model)
+        print(f"{filed} demo grievances filed over the last week (some answered, some past their deadline)")
+        print(f"{settled} settled ones of the ten weeks before, for the figures (http://127.0.0.1:8000/public)")
+    print(f"demo API key (role admin; use as 'Authorization: Bearer <key>'):\n{demo.api_key}")
     return 0
+
+
+def _next_steps(factory) -> None:  # noqa: ANN001
+    """What a new agency does next, skipping what is already done (docs/setup.md has the whole way)."""
+    from sqlalchemy import func, select
+
+    from intake.models import Office, Role, StaffUser
+
+    with factory() as session:
+        offices = session.scalar(select(func.count()).select_from(Office).where(Office.active))
+        admins = session.scalar(select(func.count()).select_from(StaffUser).where(StaffUser.active,
+                                                                                StaffUser.role == Role.ADMIN))
+    steps = []
+    if not offices:
+        steps.append("load your directory (start from docs/examples/directory.toml):\n"
+                     "       redress directory load directory.toml --dry-run   # check it, change nothing\n"
+                     "       redress directory load directory.toml")
+    if not admins:
+        steps.append("create the first administrator (prints a one-time link that sets the password):\n"
+                     "       redress staff create --username admin --name \"Your Name\" --office CODE --role admin")
+    steps.append("serve:  redress serve --host 0.0.0.0 --port 8000   (then sign in at /staff)")
+    print("next steps (docs/setup.md):")
+    for number, step in enumerate(steps, start=1):
+        print(f"  {number}. {step}")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -185,8 +221,10 @@ def _apikey_create(settings: Settings, args: argparse.Namespace) -> int:
     from intake.accounts import create_api_key
     from intake.models import Office, Role
     from intake.queries import office_by_code
+    from intake.staff import by_username
 
     with transaction(make_sessionmaker(_engine(settings))) as session:
+        owner = by_username(session, args.owner) if args.owner else None
         if args.office:
             office = office_by_code(session, args.office)
             if office is None:
@@ -197,8 +235,10 @@ def _apikey_create(settings: Settings, args: argparse.Namespace) -> int:
             if office is None:
                 print("redress: no offices yet; run `redress init --demo` or load a directory", file=sys.stderr)
                 return 1
-        issued = create_api_key(session, name=args.name, role=Role(args.role), office=office, now=utcnow())
-    print(f"API key {args.name!r}: role {args.role}, office {office.code}. It is shown once:")
+        issued = create_api_key(session, name=args.name, role=Role(args.role), office=office, now=utcnow(),
+                                owner=owner, actor=cli_staff.actor())
+    owned = f", owner {owner.username}" if owner else ""
+    print(f"API key {args.name!r}: role {args.role}, office {office.code}{owned}. It is shown once:")
     print(issued.secret)
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,10 +12,10 @@ from sqlalchemy.orm import Session
 from channels.accept import accept
 from dashboards.meeting import iso_week
 from dashboards.models import ActionItem, ActionStatus
-from escalation.directory import load_file
+from directory.services import load_file
 from escalation.services import sync
 from intake import services
-from intake.accounts import create_api_key, revoke_api_keys
+from intake.accounts import create_api_key, hash_password, revoke_api_keys, upsert_staff
 from intake.actors import SYSTEM, Actor
 from intake.models import ActorType, Channel, Role
 from intake.queries import office_by_code, staff_logins
@@ -23,6 +24,7 @@ from routing.registry import ActiveModel
 from surveys.models import Survey, SurveyKind, SurveyStatus, SurveyStep
 
 DIRECTORY = Path(__file__).parent / "demo_directory.toml"
+STAFF = Path(__file__).parent / "demo_staff.toml"
 DEMO_PASSWORD = "redress-demo"  # noqa: S105 - printed on purpose: demo accounts only
 DEMO_KEY_NAME = "demo-admin"
 ROOT = "RV"
@@ -40,13 +42,25 @@ def load_demo(session: Session, *, now: datetime) -> Demo:
     root = office_by_code(session, ROOT)
     loaded_now = root is None
     if loaded_now:
-        load_file(session, path=DIRECTORY, now=now, staff_password=DEMO_PASSWORD)
+        load_file(session, path=DIRECTORY, actor="demo", now=now)
+        load_staff(session, now=now)
         root = office_by_code(session, ROOT)
         if root is None:
             raise RuntimeError(f"the demo directory has no root office {ROOT}")
     revoke_api_keys(session, name=DEMO_KEY_NAME, now=now)
     issued = create_api_key(session, name=DEMO_KEY_NAME, role=Role.ADMIN, office=root, now=now)
     return Demo(loaded_now=loaded_now, logins=staff_logins(session), api_key=issued.secret)
+
+
+def load_staff(session: Session, *, now: datetime) -> None:
+    """The demo's staff accounts, all with the demo password (one hash serves them all: hashing is slow)."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    for row in tomllib.loads(STAFF.read_text(encoding="utf-8"))["staff"]:
+        office = office_by_code(session, row["office"])
+        if office is None:
+            raise RuntimeError(f"demo staff {row['username']}: no office {row['office']}")
+        upsert_staff(session, username=row["username"], display_name=row["name"], role=Role(row["role"]),
+                     office=office, password_hash=password_hash, now=now)
 
 
 # (days ago, text, phone or None, channel, answered by the office two hours later). Older ones carry no

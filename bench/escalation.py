@@ -34,8 +34,8 @@ from app import migrate, schema  # noqa: E402, F401 - schema: every table mapped
 from app.demo import DIRECTORY  # noqa: E402
 from core.db import bulk_insert, make_engine, make_sessionmaker, transaction  # noqa: E402
 from core.outbox import OutboxMessage  # noqa: E402
+from directory.services import load_file  # noqa: E402
 from escalation import sweep  # noqa: E402
-from escalation.directory import load_file  # noqa: E402
 from escalation.models import Basis, Deadline, DeadlineKind  # noqa: E402
 from intake import tracking  # noqa: E402
 from intake.models import (  # noqa: E402
@@ -108,7 +108,7 @@ def bench(url: str, *, grievances: int, due_share: float, spread: str) -> dict[s
         migrate.upgrade(engine)
         factory = make_sessionmaker(engine)
         with transaction(factory) as session:
-            load_file(session, path=DIRECTORY, now=NOW)
+            load_file(session, path=DIRECTORY, actor="bench", now=NOW)
         began = time.perf_counter()
         due = seed(factory, grievances=grievances, due_share=due_share, spread=spread)
         seeded = time.perf_counter() - began

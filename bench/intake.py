@@ -32,7 +32,7 @@ from app.demo import DIRECTORY  # noqa: E402
 from app.routing_model import ensure_model  # noqa: E402
 from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from escalation.directory import load_file  # noqa: E402
+from directory.services import load_file  # noqa: E402
 from intake.accounts import create_api_key  # noqa: E402
 from intake.models import Role  # noqa: E402
 from intake.queries import office_by_code  # noqa: E402
@@ -48,7 +48,7 @@ def prepare(url: str, model_dir: str) -> str:
     migrate.upgrade(engine)
     factory = make_sessionmaker(engine)
     with transaction(factory) as session:
-        load_file(session, path=DIRECTORY, now=datetime.now(UTC))
+        load_file(session, path=DIRECTORY, actor="bench", now=datetime.now(UTC))
         key = create_api_key(session, name="bench", role=Role.ADMIN, office=office_by_code(session, "RV"),
                              now=datetime.now(UTC)).secret
     ensure_model(factory, settings=Settings(_env_file=None, database_url=url, model_dir=model_dir),

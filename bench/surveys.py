@@ -30,7 +30,7 @@ from app import migrate, schema  # noqa: E402, F401 - schema: every table mapped
 from app.demo import DIRECTORY  # noqa: E402
 from core.db import bulk_insert, make_engine, make_sessionmaker, transaction  # noqa: E402
 from core.outbox import OutboxMessage  # noqa: E402
-from escalation.directory import load_file  # noqa: E402
+from directory.services import load_file  # noqa: E402
 from intake.models import Office  # noqa: E402
 from surveys import schedule  # noqa: E402
 from surveys.models import ServiceDelivery  # noqa: E402
@@ -62,7 +62,7 @@ def bench(url: str, *, deliveries: int) -> dict[str, float]:
         migrate.upgrade(engine)
         factory = make_sessionmaker(engine)
         with transaction(factory) as session:
-            load_file(session, path=DIRECTORY, now=NOW)
+            load_file(session, path=DIRECTORY, actor="bench", now=NOW)
         seed(factory, deliveries=deliveries)
         policy = SurveyPolicy(default_timezone="Asia/Kathmandu", rate_per_minute=deliveries,
                               interval=timedelta(minutes=1))

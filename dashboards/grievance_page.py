@@ -69,7 +69,7 @@ def _canned(session: Any, grievance: Grievance, reply_id: str) -> str:
     if not reply_id.isdigit():
         return ""
     reply = session.get(CannedReply, int(reply_id))
-    if reply is None or reply.category_id not in (None, grievance.category_id):
+    if reply is None or not reply.active or reply.category_id not in (None, grievance.category_id):
         return ""
     return dashboard_queries.filled(reply, grievance)
 

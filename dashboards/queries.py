@@ -145,7 +145,7 @@ def offices(session: Session, scope: Scope) -> list[tuple[str, str]]:
 
 def replies_for(session: Session, grievance: Grievance, language: str | None) -> list[CannedReply]:
     """The standard replies for the grievance's category and the general ones, in `language` first."""
-    rows = session.scalars(select(CannedReply).where(or_(CannedReply.category_id.is_(None),
+    rows = session.scalars(select(CannedReply).where(CannedReply.active, or_(CannedReply.category_id.is_(None),
                                                          CannedReply.category_id == grievance.category_id))).all()
     return sorted(rows, key=lambda r: (r.language != (language or "en"), r.category_id is None, r.title))
 

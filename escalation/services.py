@@ -77,7 +77,7 @@ class Clocks:
         self._policies = {(p.category_id, p.office_id): Sla(p.first_response_hours, p.resolution_hours,
                                                              p.transfer_hours, p.escalation_hours, p.basis,
                                                              p.warn_fraction)
-                          for p in session.scalars(select(SlaPolicy))}
+                          for p in session.scalars(select(SlaPolicy).where(SlaPolicy.active))}
         self._category_hours = {c.id: (float(c.response_hours), float(c.resolution_hours))
                                 for c in session.scalars(select(Category))}
         self._defaults: dict[str, WorkingCalendar] = {}

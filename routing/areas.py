@@ -19,8 +19,9 @@ def mentioned_area(session: Session, text: str) -> tuple[str, str] | None:
     """(area code, the name found) of the most specific area the text names; None when none or several clash."""
     folded = _fold(text)
     found: list[tuple[str, str]] = []
-    for code, names in session.execute(select(Area.code, Area.names)):
-        for name in names:
+    for code, names, translations in session.execute(select(Area.code, Area.names, Area.translations)
+                                                     .where(Area.active)):
+        for name in [*names, *(translations or {}).values()]:
             if re.search(rf"(?<!\w){re.escape(_fold(name))}(?!\w)", folded):
                 found.append((code, name))
                 break

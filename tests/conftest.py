@@ -21,7 +21,7 @@ from classifier.data import read_labelled
 from classifier.training import train
 from core.db import make_engine, transaction
 from core.settings import Settings
-from escalation.directory import load_file
+from directory.services import load_file
 from routing import registry
 from routing.registry import Classifiers
 from tests.databases import throwaway_database
@@ -72,7 +72,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate.upgrade(engine)
     with transaction(sessionmaker(bind=engine)) as session:
-        load_file(session, path=DIRECTORY, now=START, staff_password=None)
+        load_file(session, path=DIRECTORY, actor="test", now=START)
     yield engine
     engine.dispose()
 

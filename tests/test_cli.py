@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from core.settings import Settings
 
-COMMANDS = ["init", "serve", "worker", "apikey", "jobs", "calendar", "train", "evaluate", "retrain", "model", "db"]
+COMMANDS = ["init", "serve", "worker", "apikey", "staff", "jobs", "calendar", "train", "evaluate", "retrain", "model",
+            "db"]
 MODEL_DIR = tempfile.mkdtemp(prefix="redress-models-")
 CORPUS = Path(__file__).parent.parent / "app" / "demo_corpus.csv"
 
@@ -49,6 +50,8 @@ def test_help_documents_every_command(tmp_path):
         assert command in text
     assert "--now" in redress("jobs", "run", "--help", url=url).stdout
     assert "--office" in redress("apikey", "create", "--help", url=url).stdout
+    assert "--owner" in redress("apikey", "create", "--help", url=url).stdout
+    assert "--password-stdin" in redress("staff", "create", "--help", url=url).stdout
 
 
 def test_init_demo_prints_logins_and_a_working_key(cli_database):
@@ -112,10 +115,10 @@ def test_jobs_list_and_run_with_injected_clock(cli_database):
 def test_db_commands(new_database_url):
     url = new_database_url()
     assert "current: None" in redress("db", "current", url=url).stdout
-    assert "revision 0014" in redress("db", "upgrade", url=url).stdout
-    assert "revision 0013" in redress("db", "downgrade", "-1", url=url).stdout
+    assert "revision 0015" in redress("db", "upgrade", url=url).stdout
+    assert "revision 0014" in redress("db", "downgrade", "-1", url=url).stdout
     assert "None" in redress("db", "downgrade", "base", url=url).stdout
-    assert "revision 0014" in redress("db", "upgrade", "head", url=url).stdout
+    assert "revision 0015" in redress("db", "upgrade", "head", url=url).stdout
 
 
 def test_invalid_settings_are_reported(tmp_path):

@@ -10,7 +10,7 @@ from app import migrate
 from app.demo import DIRECTORY
 from core import directory_version
 from core.db import make_engine, make_sessionmaker, transaction
-from escalation.directory import load_file
+from directory.services import load_file
 from escalation.models import Deadline, DeadlineKind, SlaPolicy
 from escalation.services import Clocks, import_holidays
 from intake.models import Office
@@ -26,7 +26,7 @@ def test_the_clocks_are_shared_until_the_directory_changes(new_database_url):
         migrate.upgrade(engines[0])
         mine, theirs = (make_sessionmaker(engine) for engine in engines)
         with transaction(mine) as session:
-            load_file(session, path=DIRECTORY, now=START)
+            load_file(session, path=DIRECTORY, actor="test", now=START)
         with mine() as session:
             first = Clocks.current(session)
         with mine() as session:

@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.outbox import OutboxMessage
-from dashboards.models import StaffSession
 from escalation.models import Deadline, DeadlineKind
-from intake.models import EventKind, Grievance, GrievanceEvent, Role, Status
+from intake.models import EventKind, Grievance, GrievanceEvent, Role, StaffSession, Status
 from tests import builders
 from tests.conftest import START
 from tests.test_staff_signin import sign_in
@@ -136,10 +135,10 @@ def test_a_standard_reply_is_offered_in_the_citizens_language_and_sent_filled_in
 
 def test_broken_replies_in_a_directory_are_refused(session):
     from core.errors import InvalidInput
-    from routing.directory import load
+    from directory.document import parse
 
     for reply, says in [({"language": "en", "title": "x"}, "'text' is required"),
                         ({"language": "en", "title": "x", "text": "Hi {name}"}, "only {tracking} and {office}"),
                         ({"language": "en", "title": "x", "text": "Hi", "category": "nope"}, "unknown category")]:
         with pytest.raises(InvalidInput, match=re.escape(says)), session.begin_nested():
-            load(session, data={"replies": [reply]}, now=START, staff_password=None)
+            parse({"replies": [reply]})

@@ -1,0 +1,400 @@
+"""The one way the directory changes: a whole directory is checked, compared with the live one, and applied in
+the caller's transaction as a new version, each change audited.
+
+`directory load` gives it a file; an admin page gives it the live directory with one entry edited; both get the
+same checks and the same messages. An entry that is live but missing from the new directory is retired; an
+office or category retired with open grievances needs a successor, to which they move with a `transferred`
+event each and their clocks as they were. Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from core import audit
+from core.errors import Conflict, NotFound
+from directory import export
+from directory.document import (
+    DirectoryError,
+    Entry,
+    Key,
+    Problem,
+    label,
+    missing_translations,
+    parse,
+    read,
+)
+from directory.models import DirectoryVersion
+from escalation.models import RUNNING, Basis, Calendar, Deadline, Holiday, OfficeCalendar, SlaPolicy
+from intake.actors import Actor
+from intake.models import ActorType, Category, EventKind, Grievance, Office, OfficeLevel, StaffUser, Status
+from intake.services import record
+from routing.models import Area, CannedReply, RoutingRule
+
+ADD, CHANGE, RETIRE = "add", "change", "retire"
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str
+    section: str
+    key: Key
+    before: Entry | None
+    after: Entry | None
+    moves: int = 0  # open grievances that move to the successor
+
+    def describe(self) -> str:
+        what = label(self.section, self.key)
+        if self.action == ADD:
+            name = self.after.get("name") if self.after else None
+            retired = " (retired)" if self.after and self.after["retired"] else ""
+            return f"add     {what}" + (f" ({name})" if name and self.section != "rules" else "") + retired
+        if self.action == RETIRE:
+            successor = (self.after or {}).get("successor")
+            moved = f"; {self.moves} open grievances move to {successor}" if self.moves else ""
+            return f"retire  {what}{moved}"
+        return f"change  {what}: " + "; ".join(_differences(self.before or {}, self.after or {}))
+
+
+def _differences(before: Entry, after: Entry) -> list[str]:
+    out = []
+    for key in after:
+        if key != "successor" and before.get(key) != after[key]:
+            out.append(f"{key} {_short(before.get(key))} → {_short(after[key])}")
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong: names missing in a language
+    version: int | None = None  # the version it made, once applied
+
+    def summary(self) -> str:
+        counts = Counter(c.action for c in self.changes)
+        return f"{counts[ADD]} added, {counts[CHANGE]} changed, {counts[RETIRE]} retired"
+
+    def lines(self) -> list[str]:
+        return [c.describe() for c in self.changes]
+
+
+def latest_version(session: Session) -> int | None:
+    return session.scalar(select(func.max(DirectoryVersion.id)))
+
+
+def load_file(session: Session, *, path: Path, actor: str, now: datetime, dry_run: bool = False) -> Plan:
+    """Load a directory file: checked whole, then applied unless `dry_run`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DirectoryError([Problem("file", f"cannot read {path.name}: {exc}")]) from exc
+    return load_text(session, text=text, source=f"file {path.name}", actor=actor, now=now, dry_run=dry_run)
+
+
+def load_text(session: Session, *, text: str, source: str, actor: str, now: datetime, dry_run: bool = False,
+              expected_version: int | None = None) -> Plan:
+    return apply(session, directory=parse(read(text), text=text), source=source, actor=actor, now=now,
+                 dry_run=dry_run, expected_version=expected_version)
+
+
+def apply(session: Session, *, directory: Any, source: str, actor: str, now: datetime, dry_run: bool = False,
+          expected_version: int | None = None) -> Plan:
+    """Compare with the live directory, refuse what would break open work, and apply it as a new version.
+
+    `expected_version` (the admin pages) refuses a change made on a page read before someone else's change."""
+    if expected_version is not None and latest_version(session) not in (expected_version, None):
+        raise Conflict("the directory changed since this page was opened: reload it and make the change again")
+    current = export.live(session)
+    plan = Plan(changes=_compare(current, directory))
+    _check_consequences(session, plan, current, directory)
+    missing = missing_translations(directory)
+    plan.notes = [f"{count} offices, categories or areas have no name in {language}: the English name is shown"
+                  for language, count in sorted(missing.items())]
+    if dry_run or not plan.changes:
+        return plan
+    _write(session, directory, plan, actor=actor, now=now)
+    session.flush()
+    version = DirectoryVersion(created_at=now, actor=actor[:100], source=source[:200], summary=plan.summary(),
+                               document=export.dumps(export.live(session)))
+    session.add(version)
+    session.flush()
+    plan.version = version.id
+    for change in plan.changes:
+        audit.record(session, at=now, actor=actor, action=f"{_singular(change.section)}.{change.action}",
+                     subject=label(change.section, change.key), before=_jsonable(change.before),
+                     after=_jsonable(change.after), version=version.id)
+    return plan
+
+
+def edit(session: Session, *, section: str, changes: list[tuple[Key | None, dict[str, Any]]], source: str,
+         actor: str, now: datetime, expected_version: int | None) -> Plan:
+    """Entries of one section added (key None) or changed — retired with `retired = true` — in the live directory,
+    which is then checked and applied whole: the admin pages' and the API's way to the same checks as a file."""
+    live = export.live(session)
+    document = export.to_document(live)
+    entries = document.setdefault(section, [])
+    keys = list(live[section])
+    for key, entry in changes:
+        if key is None:
+            entries.append(entry)
+        elif key in keys:
+            entries[keys.index(key)] = entry
+        else:
+            raise NotFound(f"no {label(section, key)} in the directory")
+    return apply(session, directory=parse(document), source=source, actor=actor, now=now,
+                 expected_version=expected_version)
+
+
+def _singular(section: str) -> str:
+    return {"categories": "category", "offices": "office", "areas": "area", "calendars": "calendar",
+            "sla": "sla", "rules": "rule", "replies": "reply"}[section]
+
+
+def _jsonable(entry: Entry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+    return plain({k: v for k, v in entry.items() if k != "successor"})
+
+
+def _compare(current: Any, new: Any) -> list[Change]:
+    changes = []
+    for section in current.sections:
+        old, fresh = current[section], new[section]
+        for key, entry in fresh.items():
+            before = old.get(key)
+            if before is None:
+                changes.append(Change(ADD, section, key, None, entry))  # a retired one too: the file's history
+            elif entry["retired"] and not before["retired"]:
+                changes.append(Change(RETIRE, section, key, before, entry))
+            elif _without_successor(before) != _without_successor(entry):
+                changes.append(Change(CHANGE, section, key, before, entry))
+        for key, before in old.items():
+            if key not in fresh and not before["retired"]:
+                gone = dict(before, retired=True)
+                fresh[key] = gone  # the new directory keeps it, retired
+                changes.append(Change(RETIRE, section, key, before, gone))
+    return changes
+
+
+def _without_successor(entry: Entry) -> Entry:
+    return {k: v for k, v in entry.items() if k != "successor"}
+
+
+def _check_consequences(session: Session, plan: Plan, current: Any, new: Any) -> None:
+    """What the live data forbids: open work left without a successor, a category no office would receive,
+    staff left in a retired office."""
+    problems: list[Problem] = []
+    for index, change in enumerate(plan.changes):
+        if change.action != RETIRE or change.section not in ("offices", "categories"):
+            continue
+        what = label(change.section, change.key)
+        if change.section == "offices":
+            office_id = session.scalar(select(Office.id).where(Office.code == change.key))
+            open_work = _open_count(session, Grievance.office_id == office_id)
+            staff = session.scalar(select(func.count()).select_from(StaffUser).where(
+                StaffUser.office_id == office_id, StaffUser.active))
+            if staff:
+                problems.append(Problem(what, f"{staff} active staff accounts belong to it: move them to another "
+                                              "office (redress staff set-role) or disable them first"))
+        else:
+            category_id = session.scalar(select(Category.id).where(Category.code == change.key))
+            open_work = _open_count(session, Grievance.category_id == category_id)
+        if open_work and not (change.after or {}).get("successor"):
+            problems.append(Problem(what, f"{open_work} open grievances would be left with it: say where they go "
+                                          "with successor = \"CODE\" (and retired = true)"))
+        plan.changes[index] = Change(change.action, change.section, change.key, change.before, change.after,
+                                     open_work)
+    for code in new.live("categories"):
+        before = [o for o, e in current.live("offices").items() if code in e["categories"]]
+        after = [o for o, e in new.live("offices").items() if code in e["categories"]]
+        if before and not after:
+            problems.append(Problem(label("categories", code), "no office would receive it any more (it was "
+                                    f"{', '.join(map(str, before))}): keep one, or retire the category too"))
+    if problems:
+        raise DirectoryError(problems)
+
+
+def _open_count(session: Session, condition: Any) -> int:
+    return session.scalar(select(func.count()).select_from(Grievance).where(
+        condition, Grievance.status != Status.CLOSED)) or 0
+
+
+def _write(session: Session, d: Any, plan: Plan, *, actor: str, now: datetime) -> None:
+    touched = {(c.section, c.key) for c in plan.changes}
+    categories = {c.code: c for c in session.scalars(select(Category))}
+    for code, entry in d["categories"].items():
+        if ("categories", code) in touched:
+            _set_category(categories.setdefault(code, Category(code=code)), entry)
+            session.add(categories[code])
+    offices = {o.code: o for o in session.scalars(select(Office).options(selectinload(Office.categories)))}
+    for code, entry in d["offices"].items():
+        if ("offices", code) in touched:
+            office = offices.setdefault(code, Office(code=code))
+            _set_office(office, entry, categories)
+            session.add(office)
+    for code, entry in d["offices"].items():
+        if ("offices", code) in touched:
+            offices[code].parent = offices[entry["parent"]] if entry["parent"] else None
+    session.flush()
+    _write_areas(session, d, touched)
+    _write_calendars(session, d, touched, offices)
+    _write_slas(session, d, touched, categories, offices)
+    _write_rules(session, d, touched, categories, offices, actor=actor, now=now)
+    _write_replies(session, d, touched, categories)
+    session.flush()
+    who = Actor(type=ActorType.SYSTEM, name=f"Directory change by {actor}"[:200])
+    for change in plan.changes:
+        if change.action == RETIRE and change.moves:
+            successor = change.after["successor"]
+            if change.section == "offices":
+                _move_office_work(session, offices[change.key], offices[successor], actor=who, now=now)
+            else:
+                _move_category_work(session, categories[change.key], categories[successor], actor=who, now=now)
+
+
+def _set_category(category: Category, e: Entry) -> None:
+    category.name, category.translations, category.description = e["name"], e["translations"] or None, \
+        e["description"]
+    category.response_hours, category.resolution_hours = e["response_hours"], e["resolution_hours"]
+    category.is_integrity, category.route_threshold = e["integrity"], e["route_threshold"]
+    category.questions = e["questions"] or None
+    category.active = not e["retired"]
+
+
+def _set_office(office: Office, e: Entry, categories: dict[str, Category]) -> None:
+    office.name, office.translations, office.level = e["name"], e["translations"] or None, OfficeLevel(e["level"])
+    office.jurisdiction, office.timezone = list(e["jurisdiction"]), e["timezone"]
+    office.is_oversight, office.is_integrity_unit = e["oversight"], e["integrity_unit"]
+    office.categories = [categories[c] for c in e["categories"]]
+    office.active = not e["retired"]
+
+
+def _write_areas(session: Session, d: Any, touched: set[tuple[str, Key]]) -> None:
+    areas = {a.code: a for a in session.scalars(select(Area))}
+    for code, e in d["areas"].items():
+        if ("areas", code) in touched:
+            area = areas.get(code) or Area(code=code)
+            area.names, area.translations, area.active = list(e["names"]), e["translations"] or None, not e["retired"]
+            session.add(area)
+
+
+def _write_calendars(session: Session, d: Any, touched: set[tuple[str, Key]], offices: dict[str, Office]) -> None:
+    calendars = {c.code: c for c in session.scalars(select(Calendar).options(selectinload(Calendar.holidays)))}
+    links = {link.office_id: link for link in session.scalars(select(OfficeCalendar))}
+    for code, e in d["calendars"].items():
+        if ("calendars", code) not in touched:
+            continue
+        calendar = calendars.get(code) or Calendar(code=code)
+        calendar.name, calendar.timezone, calendar.week = e["name"], e["timezone"], dict(e["week"])
+        calendar.active = not e["retired"]
+        wanted = {h["day"]: h["name"] for h in e["holidays"]}
+        for holiday in list(calendar.holidays):
+            if holiday.day not in wanted:
+                calendar.holidays.remove(holiday)  # a holiday is a value of its calendar; the version keeps it
+            else:
+                holiday.name = wanted.pop(holiday.day)
+        calendar.holidays.extend(Holiday(day=day, name=name) for day, name in sorted(wanted.items()))
+        session.add(calendar)
+        session.flush()
+        listed = {offices[o].id for o in e["offices"]} if not e["retired"] else set()
+        for office_id, link in list(links.items()):
+            if link.calendar_id == calendar.id and office_id not in listed:
+                session.delete(link)
+                del links[office_id]
+        for office_id in listed:
+            link = links.get(office_id) or OfficeCalendar(office_id=office_id)
+            link.calendar_id = calendar.id
+            links[office_id] = link
+            session.add(link)
+
+
+def _write_slas(session: Session, d: Any, touched: set[tuple[str, Key]], categories: dict[str, Category],
+                offices: dict[str, Office]) -> None:
+    policies = {(p.category_id, p.office_id): p for p in session.scalars(select(SlaPolicy))}
+    for key, e in d["sla"].items():
+        if ("sla", key) not in touched:
+            continue
+        ids = (categories[e["category"]].id if e["category"] else None,
+               offices[e["office"]].id if e["office"] else None)
+        policy = policies.get(ids) or SlaPolicy(category_id=ids[0], office_id=ids[1])
+        policy.first_response_hours, policy.resolution_hours = e["first_response_hours"], e["resolution_hours"]
+        policy.transfer_hours, policy.escalation_hours = e["transfer_hours"], e["escalation_hours"]
+        policy.basis, policy.warn_fraction, policy.active = Basis(e["basis"]), e["warn_fraction"], not e["retired"]
+        session.add(policy)
+
+
+def _write_rules(session: Session, d: Any, touched: set[tuple[str, Key]], categories: dict[str, Category],
+                 offices: dict[str, Office], *, actor: str, now: datetime) -> None:
+    rules: dict[str, RoutingRule] = {}
+    for rule in session.scalars(select(RoutingRule).order_by(RoutingRule.active.desc(), RoutingRule.id)):
+        if rule.name in rules:
+            rule.active = False  # a second rule of one name (the API once allowed it): the file's one stands
+        rules.setdefault(rule.name, rule)
+    for name, e in d["rules"].items():
+        if ("rules", name) not in touched:
+            continue
+        rule = rules.get(name) or RoutingRule(name=name, created_at=now, created_by=actor[:64])
+        rule.pattern, rule.is_regex, rule.priority, rule.active = e["pattern"], e["regex"], e["priority"], \
+            not e["retired"]
+        rule.category = categories[e["category"]] if e["category"] else None
+        rule.office = offices[e["office"]] if e["office"] else None
+        session.add(rule)
+
+
+def _write_replies(session: Session, d: Any, touched: set[tuple[str, Key]], categories: dict[str, Category]) -> None:
+    codes = {c.id: code for code, c in categories.items()}
+    replies = {(codes.get(r.category_id) or "", r.language, r.title): r for r in session.scalars(select(CannedReply))}
+    for key, e in d["replies"].items():
+        if ("replies", key) not in touched:
+            continue
+        reply = replies.get(key) or CannedReply(category_id=categories[e["category"]].id if e["category"] else None,
+                                                language=e["language"], title=e["title"])
+        reply.text, reply.active = e["text"], not e["retired"]
+        session.add(reply)
+
+
+def _move_office_work(session: Session, office: Office, successor: Office, *, actor: Actor, now: datetime) -> None:
+    """The retired office's open grievances go to its successor, each with a public `transferred` event; their
+    deadlines keep their times and now climb from the successor."""
+    grievances = session.scalars(select(Grievance).where(Grievance.office_id == office.id,
+                                                         Grievance.status != Status.CLOSED)).all()
+    for grievance in grievances:
+        grievance.office = successor
+        record(grievance, kind=EventKind.TRANSFERRED, actor=actor, now=now, public=True, office_id=successor.id,
+               note=f"{office.name} was closed; {successor.name} took over its complaints.",
+               data={"from_office": office.code, "to_office": successor.code, "reason": "office retired"})
+    session.flush()
+    session.execute(update(Deadline).where(Deadline.office_id == office.id, RUNNING)
+                    .values(office_id=successor.id).execution_options(synchronize_session=False))
+
+
+def _move_category_work(session: Session, category: Category, successor: Category, *, actor: Actor,
+                        now: datetime) -> None:
+    """The retired category's open grievances take its successor, each with a `transferred` event (staff only)."""
+    for grievance in session.scalars(select(Grievance).where(Grievance.category_id == category.id,
+                                                             Grievance.status != Status.CLOSED)):
+        grievance.category = successor
+        record(grievance, kind=EventKind.TRANSFERRED, actor=actor, now=now, office_id=grievance.office_id,
+               data={"from_category": category.code, "to_category": successor.code, "reason": "category retired"})
+
+
+def versions(session: Session, *, limit: int = 200) -> list[DirectoryVersion]:
+    return list(session.scalars(select(DirectoryVersion).order_by(DirectoryVersion.id.desc()).limit(limit)))
