@@ -23,7 +23,16 @@ from channels.web import tracking as portal_tracking
 from core.clock import Clock, utcnow
 from core.db import make_engine, make_sessionmaker
 from core.settings import Environment, Settings, SmsProvider
-from dashboards import calls_page, dashboard_page, grievance_page, meeting_page, open_data, public_page
+from dashboards import (
+    admin_accounts_page,
+    admin_page,
+    calls_page,
+    dashboard_page,
+    grievance_page,
+    meeting_page,
+    open_data,
+    public_page,
+)
 from dashboards import web as staff_pages
 from routing.registry import Classifiers
 from routing.services import Policy
@@ -92,6 +101,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.include_router(dashboard_page.router)
     app.include_router(meeting_page.router)
     app.include_router(calls_page.router)
+    app.include_router(admin_accounts_page.router)  # before admin_page: its /{section} would take /staff, /keys
+    app.include_router(admin_page.router)
     app.include_router(public_page.router)
     app.include_router(open_data.router)
     app.include_router(portal.router)

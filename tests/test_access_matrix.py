@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from intake.actors import SYSTEM
-from intake.models import GrievanceEvent, Role
+from intake.models import ApiKey, GrievanceEvent, Role
 from intake.queries import office_by_code
 from routing.services import Policy, transfer
 from tests import builders
@@ -44,6 +44,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/webhooks/telegram"): "telegram-secret",  # 404 with no bot configured (tests/test_telegram.py)
     ("GET", "/staff"): "staff", ("GET", "/staff/inbox"): "staff-list",
     ("GET", "/staff/login"): "public", ("POST", "/staff/login"): "sign-in", ("POST", "/staff/logout"): "staff-form",
+    ("GET", "/staff/welcome/{token}"): "one-time-link", ("POST", "/staff/welcome/{token}"): "one-time-link",
     ("GET", "/staff/grievances/{number}"): "staff-grievance",
     ("POST", "/staff/grievances/{number}/act"): "staff-grievance-action",
     ("GET", "/staff/static"): "public",
@@ -62,6 +63,19 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/complain"): "public", ("POST", "/complain"): "citizen-form",  # the portal: anyone may complain
     ("GET", "/track"): "public", ("POST", "/track"): "citizen-secret",  # and follow it with its secret
     ("POST", "/track/act"): "citizen-secret",
+    # administration: administrators change, managers may look (test_admin_routes_by_role)
+    ("GET", "/staff/admin"): "staff-admin-view", ("GET", "/staff/admin/versions"): "staff-admin-view",
+    ("GET", "/staff/admin/versions/{version_id}.toml"): "staff-admin-view",
+    ("GET", "/staff/admin/directory.toml"): "staff-admin-view",
+    ("GET", "/staff/admin/{section_name}"): "staff-admin-view",
+    ("GET", "/staff/admin/{section_name}/new"): "staff-admin-view",
+    ("GET", "/staff/admin/{section_name}/edit"): "staff-admin-view",
+    ("POST", "/staff/admin/{section_name}/save"): "staff-admin-change",
+    ("GET", "/staff/admin/staff"): "staff-admin-view", ("POST", "/staff/admin/staff"): "staff-admin-change",
+    ("POST", "/staff/admin/staff/{username}/{action}"): "staff-admin-change",
+    ("GET", "/staff/admin/keys"): "staff-admin-view", ("POST", "/staff/admin/keys"): "staff-admin-change",
+    ("POST", "/staff/admin/keys/{key_id}/revoke"): "staff-admin-change",
+    ("GET", "/staff/admin/audit"): "staff-admin-view", ("GET", "/staff/admin/audit.csv"): "staff-admin-view",
 }
 
 
@@ -201,3 +215,49 @@ def test_without_credentials_only_public_routes_answer(app, world):
                 assert answer.status_code == 403 and world["north"] not in answer.text, (method, path)
             elif rule == "citizen-form":
                 assert answer.status_code == 422 and world["north"] not in answer.text, (method, path)  # empty
+            elif rule == "one-time-link":  # a link that sets a password: without a valid token, nothing
+                assert answer.status_code in (400, 403) and 'name="password"' not in answer.text, (method, path)
+
+
+ADMIN_PARAMS = {"{section_name}": "offices", "{version_id}": "1", "{username}": "matrix.target", "{action}": "enable"}
+ADMIN_QUERY = {"/staff/admin/{section_name}/edit": {"key": '["RV-N"]'}}
+
+
+@pytest.mark.parametrize("seat", SEATS, ids=[s.role.value for s in SEATS])
+def test_admin_routes_by_role(app, session, seat):
+    """Every administration route: an administrator may use it, a manager may only look, anyone else gets 403 —
+    and a refused change changes nothing."""
+    from core.audit import AuditEntry
+    from directory.services import latest_version
+
+    username = builders.staff(session, username=f"matrix.{seat.role.value}", role=seat.role, office=seat.office,
+                              now=START)
+    builders.staff(session, username="matrix.target", office="RV-LAND", now=START)
+    spare = builders.api_key(session, office="RV-LAND", now=START)
+    key_id = session.scalar(select(func.max(ApiKey.id)))
+    assert spare
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as staff:
+        assert sign_in(staff, username).status_code == 303
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', staff.get("/staff/inbox").text).group(1)
+        admin_routes = [(m, p) for m, p in routes(app) if ACCESS[(m, p)].startswith("staff-admin")]
+        assert len(admin_routes) == 16
+        for method, path in admin_routes:
+            url = path.replace("{key_id}", str(key_id))
+            for name, value in ADMIN_PARAMS.items():
+                url = url.replace(name, value)
+            before = (session.scalar(select(func.count()).select_from(AuditEntry)), latest_version(session))
+            if method == "GET":
+                answer = staff.get(url, params=ADMIN_QUERY.get(path, {}))
+                allowed = seat.role in (Role.ADMIN, Role.MANAGER)
+                assert answer.status_code in ((200, 404) if allowed and "{version_id}" in path else
+                                              (200,) if allowed else (403,)), (seat, path, answer.text[:300])
+            else:
+                answer = staff.post(url, data={"csrf_token": csrf, "name": "matrix key", "office": "RV-LAND",
+                                               "role": "officer", "username": "matrix.new", "key": '["RV-N"]'})
+                if seat.role is Role.ADMIN:
+                    assert answer.status_code in (200, 303, 422), (seat, path, answer.text[:300])
+                else:
+                    assert answer.status_code == 403, (seat, path, answer.text[:300])
+                    session.expire_all()
+                    after = (session.scalar(select(func.count()).select_from(AuditEntry)), latest_version(session))
+                    assert after == before, (seat, path, "a refused change changed nothing")
