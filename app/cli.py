@@ -244,9 +244,10 @@ def _apikey_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _calendar_import(settings: Settings, args: argparse.Namespace) -> int:
+    from app.cli_staff import actor
     from core.db import make_sessionmaker, transaction
+    from directory.services import import_holidays
     from escalation.ical import holidays_from_ical
-    from escalation.services import import_holidays
 
     try:
         data = args.file.read_bytes()
@@ -255,7 +256,8 @@ def _calendar_import(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     holidays = holidays_from_ical(data)
     with transaction(make_sessionmaker(_engine(settings))) as session:
-        added = import_holidays(session, calendar_code=args.code, holidays=holidays)
+        added = import_holidays(session, calendar_code=args.code, holidays=holidays, source=f"iCal {args.file.name}",
+                                actor=actor(), now=utcnow())
     print(f"{len(holidays)} holiday days read, {added} new, in calendar {args.code.upper()}")
     return 0
 

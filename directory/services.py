@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,23 @@ def edit(session: Session, *, section: str, changes: list[tuple[Key | None, dict
             raise NotFound(f"no {label(section, key)} in the directory")
     return apply(session, directory=parse(document), source=source, actor=actor, now=now,
                  expected_version=expected_version)
+
+
+def import_holidays(session: Session, *, calendar_code: str, holidays: list[tuple[date, str]], source: str,
+                    actor: str, now: datetime) -> int:
+    """Add (or rename) a calendar's holidays, as a directory change; returns how many days are new."""
+    calendars = export.live(session)["calendars"]
+    code = calendar_code.strip().upper()
+    if code not in calendars:
+        raise NotFound(f"no calendar {calendar_code!r}; the directory's [[calendars]] define them")
+    entry = export.to_document_entry(calendars[code])
+    known = {h["day"]: h["name"] for h in entry.get("holidays", [])}
+    added = sum(1 for day, _ in holidays if day not in known)
+    known |= dict(holidays)
+    entry["holidays"] = [{"day": day, "name": name} for day, name in sorted(known.items())]
+    edit(session, section="calendars", changes=[(code, entry)], source=source, actor=actor, now=now,
+         expected_version=None)
+    return added
 
 
 def _singular(section: str) -> str:

@@ -8,14 +8,13 @@ wrong escalation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core import directory_version
-from core.errors import NotFound
 from escalation.calendar import WorkingCalendar
 from escalation.models import (
     WARN_FRACTION,
@@ -23,7 +22,6 @@ from escalation.models import (
     Calendar,
     Deadline,
     DeadlineKind,
-    Holiday,
     OfficeCalendar,
     SlaPolicy,
 )
@@ -269,19 +267,3 @@ def request_escalation(session: Session, *, grievance: Grievance,
         return EscalationRequest.AT_TOP, deadline
     deadline.next_at = min(deadline.next_at, now)
     return EscalationRequest.REQUESTED, deadline
-
-
-def import_holidays(session: Session, *, calendar_code: str, holidays: list[tuple[date, str]]) -> int:
-    """Add (or rename) the calendar's holidays; returns how many days are new."""
-    calendar = session.scalar(select(Calendar).where(Calendar.code == calendar_code.strip().upper()))
-    if calendar is None:
-        raise NotFound(f"no calendar {calendar_code!r}; the directory's [[calendars]] define them")
-    known = {h.day: h for h in calendar.holidays}
-    added = 0
-    for day, name in holidays:
-        if day in known:
-            known[day].name = name
-        else:
-            calendar.holidays.append(Holiday(day=day, name=name))
-            added += 1
-    return added

@@ -10,9 +10,9 @@ from app import migrate
 from app.demo import DIRECTORY
 from core import directory_version
 from core.db import make_engine, make_sessionmaker, transaction
-from directory.services import load_file
+from directory.services import import_holidays, load_file
 from escalation.models import Deadline, DeadlineKind, SlaPolicy
-from escalation.services import Clocks, import_holidays
+from escalation.services import Clocks
 from intake.models import Office
 from tests import builders
 from tests.conftest import START
@@ -56,7 +56,8 @@ def test_a_new_holiday_moves_the_next_deadline_at_once(session):
     monday = builders.grievance(session, now=START, phone="+9779812000600", commit=False)
     session.flush()
     due = _first_response_due(session, monday)
-    import_holidays(session, calendar_code="NP-GOV", holidays=[(date(2026, 11, 17), "A new holiday")])
+    import_holidays(session, calendar_code="NP-GOV", holidays=[(date(2026, 11, 17), "A new holiday")], source="test",
+                    actor="tester", now=START)
     tuesday_holiday = builders.grievance(session, now=START, phone="+9779812000601", commit=False)
     session.flush()
     assert _first_response_due(session, tuesday_holiday) == due + timedelta(days=1)

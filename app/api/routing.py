@@ -7,15 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from app.deps import Principal, PrincipalDep
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.web import NowDep, SessionDep
+from directory import export as directory_export
+from directory import services as directory_services
 from intake import queries as intake_queries
 from intake.models import Category, Role
-from routing import queries, registry, rules
+from routing import queries, registry
 from routing.models import RoutingRule
 from routing.registry import ActiveModel
+from routing.rules import compile_rule
 from routing.web import ModelDep
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
@@ -106,29 +110,50 @@ def list_rules(session: SessionDep, principal: PrincipalDep) -> list[RuleOut]:
     return [RuleOut.of(rule) for rule in queries.rules(session)]
 
 
+def _edit(session: SessionDep, principal: Principal, now: datetime, *, section: str, key: str | None,
+          entry: dict[str, Any], what: str) -> None:
+    """A change to the directory through its one validating service: versioned and audited like a file's."""
+    directory_services.edit(session, section=section, changes=[(key, entry)], source=f"API: {what}"[:200],
+                            actor=f"api key {principal.key_id}", now=now, expected_version=None)
+
+
 @router.post("/rules", status_code=201, response_model=RuleOut)
 def create_rule(body: RuleIn, session: SessionDep, principal: PrincipalDep, now: NowDep) -> RuleOut:
-    """Add a rule (admins): where it matches, it decides the category and/or office before the model."""
+    """Add a rule (admins): where it matches, it decides the category and/or office before the model. A name in
+    use by a live rule is refused; a retired rule of that name comes back with these values."""
     _require(principal, frozenset({Role.ADMIN}))
-    category = office = None
-    if body.category:
-        category = intake_queries.category_by_code(session, body.category)
-        if category is None:
-            raise InvalidInput(f"unknown category {body.category!r}", field="category")
-    if body.office:
-        office = intake_queries.office_by_code(session, body.office)
-        if office is None:
-            raise InvalidInput(f"unknown office {body.office!r}", field="office")
-    rule = rules.create_rule(session, name=body.name, pattern=body.pattern, is_regex=body.regex, category=category,
-                             office=office, priority=body.priority, actor=principal.actor, now=now)
-    return RuleOut.of(rule)
+    compile_rule(body.pattern, is_regex=body.regex)  # the API names the field at fault; the directory checks again
+    if body.category is None and body.office is None:
+        raise InvalidInput("a rule must name a category, an office or both", field="category")
+    if body.category and intake_queries.category_by_code(session, body.category) is None:
+        raise InvalidInput(f"unknown category {body.category!r}", field="category")
+    if body.office and intake_queries.office_by_code(session, body.office) is None:
+        raise InvalidInput(f"unknown office {body.office!r}", field="office")
+    name = body.name.strip()
+    existing = session.scalar(select(RoutingRule).where(RoutingRule.name == name).order_by(RoutingRule.active.desc()))
+    if existing is not None and existing.active:
+        raise Conflict(f"there is already a rule {name!r}; retire it first (DELETE) or choose another name",
+                       field="name")
+    entry = {"name": name, "pattern": body.pattern, "regex": body.regex, "category": body.category,
+             "office": body.office, "priority": body.priority}
+    _edit(session, principal, now, section="rules", key=name if existing is not None else None,
+          entry={k: v for k, v in entry.items() if v is not None}, what=f"rule {name}")
+    return RuleOut.of(session.scalar(select(RoutingRule).where(RoutingRule.name == name, RoutingRule.active)))
 
 
 @router.delete("/rules/{rule_id}", response_model=RuleOut)
-def deactivate_rule(rule_id: int, session: SessionDep, principal: PrincipalDep) -> RuleOut:
-    """Switch a rule off (admins); it stays listed, inactive, for the record."""
+def deactivate_rule(rule_id: int, session: SessionDep, principal: PrincipalDep, now: NowDep) -> RuleOut:
+    """Retire a rule (admins); it stays listed, inactive, for the record."""
     _require(principal, frozenset({Role.ADMIN}))
-    return RuleOut.of(rules.deactivate_rule(session, rule_id=rule_id))
+    rule = session.get(RoutingRule, rule_id) if 0 < rule_id < 2**31 else None
+    if rule is None:
+        raise NotFound(f"no routing rule {rule_id}")
+    if rule.active:
+        entry = directory_export.to_document_entry(directory_export.live(session)["rules"][rule.name])
+        _edit(session, principal, now, section="rules", key=rule.name, entry=entry | {"retired": True},
+              what=f"rule {rule.name} retired")
+        session.refresh(rule)
+    return RuleOut.of(rule)
 
 
 @router.get("/models", response_model=ModelsOut)
@@ -163,13 +188,19 @@ def thresholds(session: SessionDep, principal: PrincipalDep, model: ModelDep) ->
 
 @router.put("/thresholds/{category}", response_model=ThresholdOut)
 def set_threshold(category: str, body: ThresholdIn, session: SessionDep, principal: PrincipalDep,
-                  model: ModelDep) -> ThresholdOut:
+                  model: ModelDep, now: NowDep) -> ThresholdOut:
     """Set (or, with null, clear) a category's auto-route threshold (admins): stricter where mistakes cost more."""
     _require(principal, frozenset({Role.ADMIN}))
     found = intake_queries.category_by_code(session, category)
     if found is None:
         raise NotFound(f"no category {category!r}; GET /api/v1/categories lists them")
-    found.route_threshold = body.route_threshold
+    entry = directory_export.to_document_entry(directory_export.live(session)["categories"][found.code])
+    entry = {k: v for k, v in entry.items() if k != "route_threshold"}
+    if body.route_threshold is not None:
+        entry["route_threshold"] = body.route_threshold
+    _edit(session, principal, now, section="categories", key=found.code, entry=entry,
+          what=f"category {found.code} threshold")
+    session.refresh(found)
     return _threshold(found, model)
 
 
