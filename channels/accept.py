@@ -44,7 +44,7 @@ def acknowledge_receipt(session: Session, *, grievance: Grievance, now: datetime
     if grievance.office is not None:
         body = say(language, "Received, thank you. Tracking no. {tracking}, sent to {office}. "
                    "Reply STATUS {tracking} for news.", tracking=grievance.tracking_number,
-                   office=grievance.office.name)
+                   office=grievance.office.name_in(language))
     else:
         body = say(language, "Received, thank you. Tracking no. {tracking}. Staff will pass it to the right "
                    "office. Reply STATUS {tracking} for news.", tracking=grievance.tracking_number)
@@ -57,7 +57,7 @@ def _acknowledge_in_chat(session: Session, *, grievance: Grievance, language: st
     if grievance.office is not None:
         body = say(language, "Received, thank you. Tracking no. {tracking}, sent to {office}. "
                    "Send /status {tracking} for news.", tracking=grievance.tracking_number,
-                   office=grievance.office.name)
+                   office=grievance.office.name_in(language))
     else:
         body = say(language, "Received, thank you. Tracking no. {tracking}. Staff will pass it to the right "
                    "office. Send /status {tracking} for news.", tracking=grievance.tracking_number)

@@ -15,7 +15,7 @@ UPDATE_KINDS = (EventKind.ACKNOWLEDGED, EventKind.RESPONDED, EventKind.INFO_REQU
 
 
 def state(grievance: Grievance, language: str) -> str:
-    office = grievance.office.name if grievance.office else ""
+    office = grievance.office.name_in(language) if grievance.office else ""
     return {
         Status.RECEIVED: say(language, "with staff, to go to the right office"),
         Status.TRIAGE: say(language, "with staff, to go to the right office"),

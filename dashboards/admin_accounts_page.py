@@ -21,6 +21,7 @@ from core.web import NowDep, SessionDep, SettingsDep
 from dashboards.admin_page import may_change, may_view
 from dashboards.pages import render
 from dashboards.signin import ROLE_LABELS, FormDep, Staff, StaffDep, welcome_url
+from directory.document import CONTROL
 from intake import accounts, queries
 from intake import staff as staff_accounts
 from intake.models import Role
@@ -165,6 +166,8 @@ def _audit_filters(staff: Staff, action: str, actor: str, subject: str, since: s
                    version: str) -> dict[str, Any]:
     """The filters as `audit.entries` takes them; dates are the office's own days."""
     zone = ZoneInfo(staff.timezone)
+    if any(CONTROL.search(value) for value in (action, actor, subject, since, until, version)):
+        raise InvalidInput("a filter holds a control character")
 
     def day(raw: str, *, end: bool) -> datetime | None:
         try:

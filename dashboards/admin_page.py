@@ -87,8 +87,9 @@ def listing(request: Request, section_name: str, session: SessionDep, staff: Sta
     section = _section(section_name)
     entries = export.live(session)[section.name]
     saved = session.get(DirectoryVersion, done) if 0 < done < 2**31 else None
-    rows = [(admin_forms.key_param(key), [admin_forms.cell(entry.get(c)) for c in section.columns], entry["retired"])
-            for key, entry in entries.items()]
+    depth = _depths(entries) if section.name == "offices" else {}
+    rows = [(admin_forms.key_param(key), [admin_forms.cell(entry.get(c)) for c in section.columns], entry["retired"],
+             depth.get(key, 0)) for key, entry in entries.items()]
     return render(request, "admin_list.html", staff, {"section": section, "rows": rows, "saved": saved,
                                                        "can_change": staff.role is Role.ADMIN})
 
@@ -152,6 +153,15 @@ def _handed_over(successor: dict[str, Any], retired: dict[str, Any]) -> dict[str
     for field in ("categories", "jurisdiction"):
         merged[field] = list(dict.fromkeys([*successor.get(field, []), *retired.get(field, [])]))
     return merged
+
+
+def _depths(offices: dict[Key, Any]) -> dict[Key, int]:
+    """How deep each office sits in the tree, so the list (already parents first) reads as the tree."""
+    depths: dict[Key, int] = {}
+    for code, entry in offices.items():
+        parent = entry["parent"]
+        depths[code] = depths.get(parent, -1) + 1 if parent is not None else 0
+    return depths
 
 
 NEW_ENTRY = {"level": "office", "timezone": "UTC", "response_hours": 72, "resolution_hours": 720, "basis": "business",

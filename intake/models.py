@@ -133,6 +133,10 @@ class Office(Base):
     parent: Mapped[Office | None] = relationship(remote_side=[id])
     categories: Mapped[list[Category]] = relationship(secondary=office_categories)
 
+    def name_in(self, language: str | None) -> str:
+        """Its name in the language, where the directory gives one; else the English name."""
+        return (self.translations or {}).get(language or "", self.name)
+
 
 class Category(Base):
     __tablename__ = "categories"
@@ -150,6 +154,10 @@ class Category(Base):
     # Extra questions a complaint of this kind answers (Open311 attributes): [{code, description, datatype,
     # required, values: [{key, name}]}], checked by directory.document.
     questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+    def name_in(self, language: str | None) -> str:
+        """Its name in the language, where the directory gives one; else the English name."""
+        return (self.translations or {}).get(language or "", self.name)
 
 
 class Citizen(Base):

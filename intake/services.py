@@ -299,7 +299,7 @@ def acknowledge(session: Session, *, grievance: Grievance, actor: Actor, now: da
                        kind=EventKind.ACKNOWLEDGED, office_id=grievance.office_id)
     _office_spoke(grievance, event.at)
     language = language_of(grievance)
-    office = grievance.office.name if grievance.office else say(language, "the office")
+    office = grievance.office.name_in(language) if grievance.office else say(language, "the office")
     body = say(language, "{tracking}: {office} is working on your complaint.", tracking=grievance.tracking_number,
                office=office)
     notify_citizen(session, grievance=grievance, now=now, purpose="acknowledged",

@@ -279,7 +279,8 @@ def transfer(session: Session, *, grievance: Grievance, to_office: Office, actor
         grievance.transfer_count += 1
         notify_citizen(session, grievance=grievance, now=now, purpose="transferred",
                        body=say(language_of(grievance), "{tracking}: your complaint was passed to {office}, "
-                                "which can act on it.", tracking=grievance.tracking_number, office=to_office.name))
+                                "which can act on it.", tracking=grievance.tracking_number,
+                                office=to_office.name_in(language_of(grievance))))
     return to_office
 
 

@@ -210,3 +210,16 @@ def test_versions_download_and_the_audit_with_its_csv(admin, session):
     everything = admin.get("/staff/admin/audit.csv").text
     assert "password" not in everything and "rk_" not in everything
     assert admin.get("/staff/admin/audit", params={"since": "yesterday"}).status_code == 422
+
+
+@pytest.mark.parametrize("params", [{"subject": "RV\x00N"}, {"actor": "a\x1bb"}, {"since": "2026-12-01\x00"}],
+                         ids=["nul-subject", "escape-actor", "nul-date"])
+def test_hostile_audit_filters_are_refused_not_crashed(admin, params):
+    answer = admin.get("/staff/admin/audit", params=params)
+    assert answer.status_code == 422 and "control character" in answer.text
+
+
+def test_offices_are_listed_as_their_tree(admin):
+    page = admin.get("/staff/admin/offices").text
+    assert page.index(">RV</td>") < page.index("RV-N</td>") < page.index("RV-N-WATER</td>")
+    assert 'style="padding-left: 3.5rem"><span aria-hidden="true">└ </span>RV-N-WATER' in page

@@ -342,3 +342,19 @@ def test_load_export_load_changes_nothing(session, document):
                 assert {k: v for k, v in live[section][key].items() if k != "successor"} == \
                     {k: v for k, v in entry.items() if k != "successor"}
         savepoint.rollback()
+
+
+def test_names_show_in_the_citizens_language_and_retired_entries_are_not_offered(session, client):
+    document = demo(session)
+    office(document, "RV-N-WATER")["translations"] = {"ne": "उत्तरकिनार खानेपानी शाखा"}
+    next(c for c in document["categories"] if c["code"] == "other")["retired"] = True
+    for entry in document["offices"]:
+        entry["categories"] = [c for c in entry["categories"] if c != "other"]
+    apply(session, document)
+    session.commit()
+    nepali, english = client.get("/complain?lang=ne").text, client.get("/complain").text
+    assert ">खानेपानी</option>" in nepali and ">Water supply</option>" in english
+    assert 'value="other"' not in nepali and 'value="other"' not in english
+    grievance = builders.grievance(session, now=START, category="water", admin_area="RV-N", commit=False)
+    assert grievance.office.name_in("ne") == "उत्तरकिनार खानेपानी शाखा"
+    assert grievance.office.name_in("en") == grievance.office.name == "Northbank Water Utility Branch"

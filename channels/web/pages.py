@@ -75,8 +75,9 @@ async def complain(request: Request, session: SessionDep, now: NowDep, settings:
 
 def _form(request: Request, session: SessionDep, language: str, values: dict[str, str], error: str | None,
           field: str | None, status: int = 200) -> Response:
-    categories = [(c.code, c.name) for c in session.scalars(select(Category).order_by(Category.name))]
-    areas = [(a.code, a.names[0] if a.names else a.code)
+    categories = sorted((c.code, c.name_in(language)) for c in session.scalars(select(Category).where(Category.active)))
+    categories.sort(key=lambda pair: pair[1])
+    areas = [(a.code, (a.translations or {}).get(language) or (a.names[0] if a.names else a.code))
              for a in session.scalars(select(Area).where(Area.active).order_by(Area.code))]
     return page(request, "complain.html", language, {
         "form": values, "error": error, "error_field": field, "categories": categories, "areas": areas,

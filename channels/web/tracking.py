@@ -164,7 +164,7 @@ def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str,
 def _what(event: GrievanceEvent, kinds: dict[str, str], language: str) -> str:
     if event.kind is EventKind.ROUTED or event.kind is EventKind.TRANSFERRED:
         w = words(language)
-        return w["routed_to"].format(office=event.office.name) if event.office else w["routed_triage"]
+        return w["routed_to"].format(office=event.office.name_in(language)) if event.office else w["routed_triage"]
     return kinds.get(event.kind.value, event.kind.value)
 
 
@@ -174,7 +174,7 @@ def _who(event: GrievanceEvent, roles: dict[str, str], language: str) -> str:
     if event.actor_type is ActorType.CITIZEN:
         return w["you"]
     if event.actor_type is ActorType.STAFF:
-        office = event.office.name if event.office else w["complaints_team"]
+        office = event.office.name_in(language) if event.office else w["complaints_team"]
         role = roles.get(event.actor_role or "", "")
         return f"{office} ({role})" if role else office
     return w["system"]
