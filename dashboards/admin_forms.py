@@ -217,6 +217,11 @@ def choices(kind: str, *, offices: list[tuple[str, str]], categories: list[tuple
             "languages": [(language, language) for language in shipped()]}[kind]
 
 
+def plain(value: Any) -> str:
+    """An audit value as people read it: text as it is, anything else as JSON (true, null, {"ne": "..."})."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
 def cell(value: Any) -> str:
     """A list column's text."""
     if isinstance(value, list):

@@ -26,6 +26,7 @@ from intake.models import Role
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 templates.env.globals["admin_sections"] = list(SECTIONS.values())  # the administration pages' menu
+templates.env.filters["plain"] = admin_forms.plain  # an audit value as people read it
 VIEW_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 
 
@@ -90,7 +91,9 @@ def listing(request: Request, section_name: str, session: SessionDep, staff: Sta
     depth = _depths(entries) if section.name == "offices" else {}
     rows = [(admin_forms.key_param(key), [admin_forms.cell(entry.get(c)) for c in section.columns], entry["retired"],
              depth.get(key, 0)) for key, entry in entries.items()]
+    headers = [next((f.label for f in section.fields if f.name == c), c) for c in section.columns]
     return render(request, "admin_list.html", staff, {"section": section, "rows": rows, "saved": saved,
+                                                       "headers": headers,
                                                        "can_change": staff.role is Role.ADMIN})
 
 

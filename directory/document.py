@@ -97,10 +97,17 @@ def read(text: str) -> dict[str, Any]:
         raise DirectoryError([Problem("file", f"not valid TOML: {exc}")]) from exc
 
 
-def header_lines(text: str, section: str) -> list[int]:
-    """The line of each `[[section]]` header, in order: entry i of the section starts on the i-th."""
-    pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(section)}[ \t]*\]\]", re.MULTILINE)
-    return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+HEADER = re.compile(r"[ \t]*\[\[[ \t]*([\w.-]+)[ \t]*\]\]")
+
+
+def header_lines(text: str) -> dict[str, list[int]]:
+    """The line of each `[[section]]` header, by section, in order: entry i of a section starts on the i-th."""
+    lines: dict[str, list[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = HEADER.match(line)
+        if found:
+            lines.setdefault(found.group(1), []).append(number)
+    return lines
 
 
 def parse(document: dict[str, Any], *, text: str | None = None) -> Directory:
@@ -113,12 +120,13 @@ def parse(document: dict[str, Any], *, text: str | None = None) -> Directory:
         checker.problem("staff", "staff accounts are not part of the directory: create them with "
                                  "`redress staff create` or on the admin pages")
     directory = Directory()
+    headers = header_lines(text) if text is not None else {}
     for section in SECTIONS:
         rows = document.get(section, [])
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             checker.problem(section, f"must be a list of tables: write each entry as [[{section}]]")
             continue
-        lines = header_lines(text, section) if text is not None else []
+        lines = headers.get(section, [])
         if len(lines) != len(rows):
             lines = []  # written as an inline array: no line per entry
         for index, row in enumerate(rows):

@@ -110,13 +110,14 @@ def load_text(session: Session, *, text: str, source: str, actor: str, now: date
 
 
 def apply(session: Session, *, directory: Any, source: str, actor: str, now: datetime, dry_run: bool = False,
-          expected_version: int | None = None) -> Plan:
-    """Compare with the live directory, refuse what would break open work, and apply it as a new version.
+          expected_version: int | None = None, current: Any = None) -> Plan:
+    """Compare with the live directory (`current`, if the caller has just read it), refuse what would break open
+    work, and apply it as a new version.
 
     `expected_version` (the admin pages) refuses a change made on a page read before someone else's change."""
     if expected_version is not None and latest_version(session) not in (expected_version, None):
         raise Conflict("the directory changed since this page was opened: reload it and make the change again")
-    current = export.live(session)
+    current = current if current is not None else export.live(session)
     plan = Plan(changes=_compare(current, directory))
     _check_consequences(session, plan, current, directory)
     missing = missing_translations(directory)
@@ -126,8 +127,10 @@ def apply(session: Session, *, directory: Any, source: str, actor: str, now: dat
         return plan
     _write(session, directory, plan, actor=actor, now=now)
     session.flush()
+    # The new directory, retirements included, is what the database now holds (tests/test_directory.py checks
+    # export → load), so the version stores it without reading everything back.
     version = DirectoryVersion(created_at=now, actor=actor[:100], source=source[:200], summary=plan.summary(),
-                               document=export.dumps(export.live(session)))
+                               document=export.dumps(directory))
     session.add(version)
     session.flush()
     plan.version = version.id
@@ -154,7 +157,7 @@ def edit(session: Session, *, section: str, changes: list[tuple[Key | None, dict
         else:
             raise NotFound(f"no {label(section, key)} in the directory")
     return apply(session, directory=parse(document), source=source, actor=actor, now=now,
-                 expected_version=expected_version)
+                 expected_version=expected_version, current=live)
 
 
 def import_holidays(session: Session, *, calendar_code: str, holidays: list[tuple[date, str]], source: str,
