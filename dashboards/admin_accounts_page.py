@@ -21,7 +21,7 @@ from core.web import NowDep, SessionDep, SettingsDep
 from dashboards.admin_page import may_change, may_view
 from dashboards.pages import render
 from dashboards.signin import ROLE_LABELS, FormDep, Staff, StaffDep, welcome_url
-from directory.document import CONTROL
+from directory.format import CONTROL
 from intake import accounts, queries
 from intake import staff as staff_accounts
 from intake.models import Role

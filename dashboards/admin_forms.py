@@ -14,7 +14,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from core.i18n import SOURCE_LANGUAGE, shipped
-from directory.document import Key
+from directory.format import Key
 from intake.models import OfficeLevel
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -20,7 +20,7 @@ from dashboards.admin_forms import SECTIONS, Section
 from dashboards.pages import render, templates
 from dashboards.signin import FormDep, Staff, StaffDep
 from directory import export, services
-from directory.document import DirectoryError, Key, label
+from directory.format import DirectoryError, Key, label
 from directory.models import DirectoryVersion
 from intake.models import Role
 

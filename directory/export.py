@@ -9,7 +9,8 @@ import tomli_w
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from directory.document import SECTIONS, Directory, Entry, parse
+from directory.document import parse
+from directory.format import SECTIONS, Directory, Entry
 from escalation.models import Calendar, OfficeCalendar, SlaPolicy
 from intake.models import Category, Office
 from routing.models import Area, CannedReply, RoutingRule

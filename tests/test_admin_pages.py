@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from core.audit import AuditEntry
-from directory.document import DirectoryError, parse
+from directory.document import parse
 from directory.export import live, to_document
+from directory.format import DirectoryError
 from directory.models import DirectoryVersion
 from escalation.services import sync
 from intake.models import ApiKey, Office, Role, StaffUser

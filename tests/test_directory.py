@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from core.audit import AuditEntry
 from core.errors import Conflict, InvalidInput
 from directory import export, services
-from directory.document import DirectoryError, parse, read
+from directory.document import parse, read
+from directory.format import DirectoryError
 from directory.models import DirectoryVersion
 from escalation.models import Deadline, SlaPolicy
 from escalation.services import sync
