@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, or_, select, update
+from sqlalchemy import create_engine, func, or_, select, update
 
 from app.main import create_app
 from core.audit import AuditEntry
@@ -52,10 +52,19 @@ def choose_password(browser, token: str, password: str = NEW_PASSWORD, confirm: 
                                                           "confirm": password if confirm is None else confirm})
 
 
+BASELINE: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _audit_baseline(session):
+    """The audit's last entry before this test: on PostgreSQL, entries other tests committed share the database."""
+    BASELINE["id"] = session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+
+
 def entries(session, action: str | None = None) -> list[AuditEntry]:
-    """The audit of accounts, keys and sign-ins (loading the directory audits its own changes too)."""
+    """This test's audit of accounts, keys and sign-ins (loading the directory audits its own changes too)."""
     session.expire_all()
-    query = select(AuditEntry).order_by(AuditEntry.id).where(or_(
+    query = select(AuditEntry).order_by(AuditEntry.id).where(AuditEntry.id > BASELINE["id"], or_(
         AuditEntry.action.like("staff.%"), AuditEntry.action.like("apikey.%"), AuditEntry.action.like("sign_in%")))
     return list(session.scalars(query.where(AuditEntry.action == action) if action else query))
 
