@@ -47,10 +47,13 @@ def record(session: Session, *, at: datetime, actor: str, action: str, subject: 
 
 
 def entries(session: Session, *, action: str = "", actor: str = "", subject: str = "", since: datetime | None = None,
-            until: datetime | None = None, version: int | None = None, limit: int | None = 500) -> list[AuditEntry]:
-    """The newest entries first, filtered: `action` by prefix ("office." or "sign_in"), actor exactly, subject by
-    the words it contains."""
+            until: datetime | None = None, version: int | None = None, before: int | None = None,
+            limit: int | None = 100) -> list[AuditEntry]:
+    """The newest entries first (older than entry `before`, for the next page), filtered: `action` by prefix
+    ("office." or "sign_in"), actor exactly, subject by the words it contains."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:

@@ -180,20 +180,26 @@ def _audit_filters(staff: Staff, action: str, actor: str, subject: str, since: s
             "until": day(until, end=True), "version": int(version) if version.isdigit() and len(version) < 10 else None}
 
 
+AUDIT_PAGE = 100
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(request: Request, session: SessionDep, staff: StaffDep, action: str = "", actor: str = "",
-              subject: str = "", since: str = "", until: str = "", version: str = "") -> Response:
+              subject: str = "", since: str = "", until: str = "", version: str = "", before: int = 0) -> Response:
     may_view(staff)
     shown = {"action": action, "actor": actor, "subject": subject, "since": since, "until": until, "version": version}
     try:
-        rows = audit.entries(session, **_audit_filters(staff, action, actor, subject, since, until, version))
+        rows = audit.entries(session, before=before if 0 < before < 2**62 else None, limit=AUDIT_PAGE,
+                             **_audit_filters(staff, action, actor, subject, since, until, version))
         error = None
     except InvalidInput as problem:
         rows, error = [], problem.message
+    query = {k: v for k, v in shown.items() if v}
+    older = ("/staff/admin/audit?" + urlencode(query | {"before": rows[-1].id})) if len(rows) == AUDIT_PAGE else None
     return render(request, "admin_audit.html", staff, {
-        "entries": rows, "filters": shown, "actions": AUDIT_ACTIONS, "error": error,
-        "csv": "/staff/admin/audit.csv?" + urlencode({k: v for k, v in shown.items() if v}),
-        "zone": ZoneInfo(staff.timezone)}, status=422 if error else 200)
+        "entries": rows, "filters": shown, "actions": AUDIT_ACTIONS, "error": error, "older": older,
+        "csv": "/staff/admin/audit.csv?" + urlencode(query), "zone": ZoneInfo(staff.timezone)},
+        status=422 if error else 200)
 
 
 @router.get("/audit.csv")

@@ -167,6 +167,15 @@ def _depths(offices: dict[Key, Any]) -> dict[Key, int]:
     return depths
 
 
+def _title(section: Section, key: Key | None, entry: dict[str, Any]) -> str:
+    """"Office RV-N — Northbank District Administration Office", or "New office"."""
+    if key is None:
+        return f"New {section.singular}"
+    named = label(section.name, key)
+    name = entry.get("name") if section.name != "rules" else None
+    return named[:1].upper() + named[1:] + (f" — {name}" if name else "")
+
+
 NEW_ENTRY = {"level": "office", "timezone": "UTC", "response_hours": 72, "resolution_hours": 720, "basis": "business",
              "warn_fraction": 0.2, "priority": 100, "language": "en",
              "week": {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}}  # what a new form shows
@@ -183,7 +192,7 @@ def _form(request: Request, session: Any, staff: Staff, section: Section, *, key
     version = services.latest_version(session) or 0
     return render(request, "admin_form.html", staff, {
         "section": section, "key": admin_forms.key_param(key) if key is not None else "",
-        "title": label(section.name, key) if key is not None else f"New {section.singular}",
+        "title": _title(section, key, entry),
         "values": admin_forms.form_values(section, entry), "retired": bool(entry.get("retired")),
         "successor": entry.get("successor", ""), "successors": successors, "choices": choices,
         "languages": admin_forms.other_languages(), "days": admin_forms.DAYS, "version": version,

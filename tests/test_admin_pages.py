@@ -224,3 +224,16 @@ def test_offices_are_listed_as_their_tree(admin):
     page = admin.get("/staff/admin/offices").text
     assert page.index(">RV</td>") < page.index("RV-N</td>") < page.index("RV-N-WATER</td>")
     assert 'style="padding-left: 3.5rem"><span aria-hidden="true">└ </span>RV-N-WATER' in page
+
+
+def test_the_audit_pages_through_older_entries(admin, session):
+    from core import audit
+
+    for n in range(105):
+        audit.record(session, at=START, actor="page.admin", action="staff.enable", subject=f"staff paged.{n:03d}")
+    session.commit()
+    first = admin.get("/staff/admin/audit", params={"subject": "paged."}).text
+    assert first.count("<td>staff paged.") == 100 and "staff paged.104" in first and "staff paged.004" not in first
+    older = re.search(r'href="(/staff/admin/audit\?[^"]*before=\d+)"', first).group(1).replace("&amp;", "&")
+    rest = admin.get(older).text
+    assert rest.count("<td>staff paged.") == 5 and "staff paged.000" in rest and "Older entries" not in rest
