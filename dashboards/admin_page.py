@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import Conflict, NotFound, PermissionDenied
-from core.web import NowDep, SessionDep
+from core.web import NowDep, SessionDep, SettingsDep
 from dashboards import admin_forms
 from dashboards.admin_forms import SECTIONS, Section
 from dashboards.pages import render, templates
@@ -98,10 +98,10 @@ def listing(request: Request, section_name: str, session: SessionDep, staff: Sta
 
 
 @router.get("/{section_name}/new", response_class=HTMLResponse)
-def new(request: Request, section_name: str, session: SessionDep, staff: StaffDep) -> Response:
+def new(request: Request, section_name: str, session: SessionDep, staff: StaffDep, settings: SettingsDep) -> Response:
     may_view(staff)
     section = _section(section_name)
-    return _form(request, session, staff, section, key=None, entry=dict(NEW_ENTRY))
+    return _form(request, session, staff, section, key=None, entry=NEW_ENTRY | {"timezone": settings.timezone})
 
 
 @router.get("/{section_name}/edit", response_class=HTMLResponse)
@@ -176,7 +176,7 @@ def _title(section: Section, key: Key | None, entry: dict[str, Any]) -> str:
     return named[:1].upper() + named[1:] + (f" — {name}" if name else "")
 
 
-NEW_ENTRY = {"level": "office", "timezone": "UTC", "response_hours": 72, "resolution_hours": 720, "basis": "business",
+NEW_ENTRY = {"level": "office", "response_hours": 72, "resolution_hours": 720, "basis": "business",
              "warn_fraction": 0.2, "priority": 100, "language": "en",
              "week": {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}}  # what a new form shows
 
