@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, directory_version
 from core.errors import Conflict, NotFound
 from directory import export
 from directory.document import missing_translations, parse, read
-from directory.format import ADD, CHANGE, RETIRE, DirectoryError, Entry, Key, Problem, label
+from directory.format import ADD, CHANGE, RETIRE, Directory, DirectoryError, Entry, Key, Problem, label
 from directory.models import DirectoryVersion
 from directory.write import write
 from intake.models import Category, Grievance, Office, StaffUser, Status
@@ -96,12 +96,13 @@ def load_text(session: Session, *, text: str, source: str, actor: str, now: date
                  dry_run=dry_run, expected_version=expected_version)
 
 
-def apply(session: Session, *, directory: Any, source: str, actor: str, now: datetime, dry_run: bool = False,
-          expected_version: int | None = None, current: Any = None) -> Plan:
+def apply(session: Session, *, directory: Directory, source: str, actor: str, now: datetime, dry_run: bool = False,
+          expected_version: int | None = None, current: Directory | None = None) -> Plan:
     """Compare with the live directory (`current`, if the caller has just read it), refuse what would break open
     work, and apply it as a new version.
 
     `expected_version` (the admin pages) refuses a change made on a page read before someone else's change."""
+    _serialise(session)
     if expected_version is not None and latest_version(session) not in (expected_version, None):
         raise Conflict("the directory changed since this page was opened: reload it and make the change again")
     current = current if current is not None else export.live(session)
@@ -132,6 +133,7 @@ def edit(session: Session, *, section: str, changes: list[tuple[Key | None, dict
          actor: str, now: datetime, expected_version: int | None) -> Plan:
     """Entries of one section added (key None) or changed — retired with `retired = true` — in the live directory,
     which is then checked and applied whole: the admin pages' and the API's way to the same checks as a file."""
+    _serialise(session)
     live = export.live(session)
     document = export.to_document(live)
     entries = document.setdefault(section, [])
@@ -164,6 +166,13 @@ def import_holidays(session: Session, *, calendar_code: str, holidays: list[tupl
     return added
 
 
+def _serialise(session: Session) -> None:
+    """One directory change at a time: the second waits for the first to commit and then compares against it
+    (PostgreSQL locks the directory's token row; SQLite's writers already take turns)."""
+    session.execute(select(directory_version.DirectoryVersion.id).where(directory_version.DirectoryVersion.id == 1)
+                    .with_for_update())
+
+
 def _singular(section: str) -> str:
     return {"categories": "category", "offices": "office", "areas": "area", "calendars": "calendar",
             "sla": "sla", "rules": "rule", "replies": "reply"}[section]
@@ -181,7 +190,7 @@ def _jsonable(entry: Entry | None) -> dict[str, Any] | None:
     return plain({k: v for k, v in entry.items() if k != "successor"})
 
 
-def _compare(current: Any, new: Any) -> list[Change]:
+def _compare(current: Directory, new: Directory) -> list[Change]:
     changes = []
     for section in current.sections:
         old, fresh = current[section], new[section]
@@ -205,7 +214,7 @@ def _without_successor(entry: Entry) -> Entry:
     return {k: v for k, v in entry.items() if k != "successor"}
 
 
-def _check_consequences(session: Session, plan: Plan, current: Any, new: Any) -> None:
+def _check_consequences(session: Session, plan: Plan, current: Directory, new: Directory) -> None:
     """What the live data forbids: open work left without a successor, a category no office would receive,
     staff left in a retired office."""
     problems: list[Problem] = []

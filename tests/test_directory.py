@@ -4,6 +4,8 @@ the live one, applied as a version with an audit, retired rather than deleted; e
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -22,7 +24,7 @@ from escalation.services import sync
 from intake.models import Category, EventKind, Office, StaffUser
 from routing.models import Area, CannedReply, RoutingRule
 from tests import builders
-from tests.conftest import START
+from tests.conftest import PG_URL, START
 
 TABLES = (Category, Office, Area, SlaPolicy, RoutingRule, CannedReply, StaffUser)
 
@@ -359,3 +361,45 @@ def test_names_show_in_the_citizens_language_and_retired_entries_are_not_offered
     grievance = builders.grievance(session, now=START, category="water", admin_area="RV-N", commit=False)
     assert grievance.office.name_in("ne") == "उत्तरकिनार खानेपानी शाखा"
     assert grievance.office.name_in("en") == grievance.office.name == "Northbank Water Utility Branch"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set REDRESS_TEST_DATABASE_URL (CI does)")
+def test_two_loads_at_once_take_turns_and_the_last_file_wins_whole(new_database_url):
+    """Real concurrency: a load that starts while another is applying compares against what the first committed,
+    so the directory ends exactly as the last file says (without turns, the second would miss the first's office
+    and leave it live although its file leaves it out)."""
+    from app import migrate
+    from core.db import make_engine, make_sessionmaker, transaction
+
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        factory = make_sessionmaker(engine)
+        base = {"categories": [{"code": "water", "name": "Water"}],
+                "offices": [{"code": "HQ", "name": "HQ", "jurisdiction": ["A"], "categories": ["water"]}]}
+        with transaction(factory) as session:
+            services.apply(session, directory=parse(copy.deepcopy(base)), source="t", actor="t", now=START)
+        first = base | {"offices": [*base["offices"], {"code": "NEW", "name": "New", "parent": "HQ"}]}
+        applied, started = threading.Event(), threading.Event()
+
+        def load_first() -> None:
+            with transaction(factory) as session:
+                services.apply(session, directory=parse(copy.deepcopy(first)), source="1", actor="t", now=START)
+                applied.set()
+                started.wait(10)
+                time.sleep(0.5)  # the second is now waiting for this transaction
+
+        thread = threading.Thread(target=load_first)
+        thread.start()
+        assert applied.wait(10)
+        started.set()
+        with transaction(factory) as session:  # the second file never heard of NEW
+            second = base | {"categories": [{"code": "water", "name": "Water supply"}]}
+            plan = services.apply(session, directory=parse(copy.deepcopy(second)), source="2", actor="t", now=START)
+        thread.join(10)
+        assert "retire  office NEW" in plan.lines()
+        with factory() as session:
+            assert {c: e["retired"] for c, e in export.live(session)["offices"].items()} == {"HQ": False, "NEW": True}
+    finally:
+        engine.dispose()
