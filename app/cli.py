@@ -267,7 +267,7 @@ def _meeting_pack(settings: Settings, args: argparse.Namespace) -> int:
     from dashboards.meeting_page import pack_file
 
     with make_sessionmaker(_engine(settings))() as session:
-        html = pack_file(session, office_code=args.office, week=args.week)
+        html = pack_file(session, office_code=args.office, week=args.week, now=utcnow())
     try:
         args.out.write_text(html, encoding="utf-8")
     except OSError as exc:

@@ -65,6 +65,11 @@ class Pack:
     carried: list[ActionItem]  # decided earlier: still open, or closed during this week
     decided: list[ActionItem]  # recorded at this week's meeting
     satisfaction: Satisfaction  # survey answers during the week
+    as_of: datetime  # the pack's moment: a week not over yet is "so far", and only deadlines passed by then count
+
+    @property
+    def so_far(self) -> bool:
+        return self.as_of < self.end
 
     @property
     def last_day(self) -> date:
@@ -89,7 +94,7 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build(session: Session, *, scope: Scope, office: Office, week: str, min_count: int = 5) -> Pack:
+def build(session: Session, *, scope: Scope, office: Office, week: str, now: datetime, min_count: int = 5) -> Pack:
     start, end = week_bounds(week, office.timezone)
     parents = dict(session.execute(select(Office.id, Office.parent_id)).all())
     inside = sorted(subtree(parents, office.id))
@@ -107,11 +112,11 @@ def build(session: Session, *, scope: Scope, office: Office, week: str, min_coun
                         key=lambda item: (-item[1], item[0]))
     return Pack(office=office, week=week, start=start, end=end, received=len(week_rows),
                 received_before=sum(before.values()), categories=categories,
-                clusters=_clusters(week_rows, names), silent=_silent(session, where, start, end, offices),
+                clusters=_clusters(week_rows, names), silent=_silent(session, where, start, min(end, now), offices),
                 escalated=_escalated(session, where, start, end, offices),
                 carried=_carried(session, office, week, start, end), decided=_decided(session, office, week),
                 satisfaction=satisfaction(session, office_ids=_seen(scope, inside), since=start, until=end,
-                                          min_count=min_count, timezone=office.timezone))
+                                          min_count=min_count, timezone=office.timezone), as_of=now)
 
 
 def _seen(scope: Scope, offices: list[int]) -> frozenset[int]:
@@ -147,7 +152,8 @@ def _words(text: str) -> list[str]:
 
 
 def _silent(session: Session, where: list, start: datetime, end: datetime, offices: dict[int, str]) -> list[Silent]:
-    """Per office, the first-response deadlines of the week that passed unanswered, worst first."""
+    """Per office, the first-response deadlines of the week that passed unanswered, worst first. `end` is the week's
+    end or, in a week not over yet, now: a deadline still to come has not been missed."""
     found: dict[int, list[tuple[datetime, str, bool]]] = {}
     for office_id, number, due_at, met_at in session.execute(
             select(Grievance.office_id, Grievance.tracking_number, Deadline.due_at, Deadline.met_at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ Text = Annotated[str, Query(max_length=32)]
 def pack(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, week: Text = "",
          office: Text = "") -> Response:
     node = office_in_view(session, staff, office)
-    built = meeting.build(session, scope=staff.scope, office=node, week=week or meeting.iso_week(now),
+    built = meeting.build(session, scope=staff.scope, office=node, week=week or meeting.iso_week(now), now=now,
                           min_count=request.app.state.settings.kpi_min_count)
     return render(request, "meeting.html", staff, _context(session, built, editable=True))
 
@@ -43,7 +43,7 @@ def record(request: Request, session: SessionDep, staff: StaffDep, form: FormDep
             services.record_action(session, meeting_office=node, week=week, text=_field(form, "text", 1000),
                                    owner=owner, due_on=_date(_field(form, "due_on")), by=staff.name, now=now)
     except DomainError as error:
-        built = meeting.build(session, scope=staff.scope, office=node, week=week,
+        built = meeting.build(session, scope=staff.scope, office=node, week=week, now=now,
                               min_count=request.app.state.settings.kpi_min_count)
         return render(request, "meeting.html", staff, _context(session, built, editable=True, error=str(error)),
                       status=error.status)
@@ -60,7 +60,7 @@ def close(request: Request, item_id: int, session: SessionDep, staff: StaffDep, 
     return RedirectResponse(f"/staff/meeting?week={week}&office={node.code}#carried", status_code=303)
 
 
-def pack_file(session: Any, *, office_code: str, week: str) -> str:
+def pack_file(session: Any, *, office_code: str, week: str, now: datetime) -> str:
     """The pack as one self-contained HTML file (styles inline, no forms) for `redress meeting-pack`.
 
     It is what a manager of that office sees: its whole subtree, integrity complaints left to oversight.
@@ -69,7 +69,7 @@ def pack_file(session: Any, *, office_code: str, week: str) -> str:
     if node is None:
         raise NotFound(f"no office {office_code!r}; GET /api/v1/offices lists them")
     scope = scope_for(session, role=Role.MANAGER, office_id=node.id)
-    built = meeting.build(session, scope=scope, office=node, week=week)
+    built = meeting.build(session, scope=scope, office=node, week=week, now=now)
     css = (Path(__file__).parent / "static" / "staff.css").read_text(encoding="utf-8")
     return templates.get_template("meeting.html").render(
         **_context(session, built, editable=False), staff=None, standalone=True, css=css)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from dashboards.models import ActionItem, ActionStatus
 from escalation import sweep
+from escalation.models import Deadline, DeadlineKind
 from intake.models import Grievance, Role, StaffSession
 from tests import builders
 from tests.conftest import START
@@ -112,3 +113,27 @@ def test_the_cli_writes_a_self_contained_pack(tmp_path, new_database_url):
     assert "Weekly complaint meeting · Northbank District Administration Office" in html
     bad = redress("meeting-pack", "--week", "last week", "--out", str(out), url=url, check=False)
     assert bad.returncode == 1 and "ISO week such as 2026-W47" in bad.stderr
+
+
+def test_a_week_not_over_counts_only_the_deadlines_already_passed(browser, session, clock):
+    """Issue 21's first defect: the current week listed first-response deadlines due in two days as missed."""
+    builders.staff(session, username="north.head", role=Role.OFFICE_HEAD, office="RV-N", now=START)
+    early = builders.grievance(session, now=START, phone="+9779812005200", text="No water in Northbank ward 2")
+    late = builders.grievance(session, now=START + timedelta(days=2), phone="+9779812005201",
+                              text="No water in Northbank ward 5 either")
+    session.commit()
+    clock.now = START + timedelta(days=3)  # Thursday: the first's deadline has passed, the second's has not
+    due = dict(session.execute(select(Grievance.tracking_number, Deadline.due_at).join(
+        Deadline, Deadline.grievance_id == Grievance.id).where(Deadline.kind == DeadlineKind.FIRST_RESPONSE)).all())
+    assert due[early.tracking_number] < clock.now < due[late.tracking_number] < START + timedelta(days=7)
+    sign_in(browser, "north.head")
+    page = browser.get(f"/staff/meeting?week={WEEK}")
+    silent = section(page, "silent")
+    assert "Northbank Water Utility Branch 1 1" in silent and early.tracking_number in silent
+    assert late.tracking_number not in silent
+    assert "so far" in re.sub(r"<[^>]+>", " ", page.text.split('id="silent"')[0])  # the week is labelled so far
+    clock.now = START + timedelta(days=7)  # once the week is over, both were missed and it no longer says so far
+    browser.cookies.clear()
+    sign_in(browser, "north.head")  # the session has idled out meanwhile
+    page = browser.get(f"/staff/meeting?week={WEEK}")
+    assert "Northbank Water Utility Branch 2 2" in section(page, "silent") and "so far" not in page.text
