@@ -108,8 +108,9 @@ def build(session: Session, *, scope: Scope, office: Office, week: str, now: dat
     before = Counter(session.scalars(select(Grievance.category_id).where(
         *where, Grievance.received_at >= start - timedelta(days=7), Grievance.received_at < start)).all())
     now_counts = Counter(row.category_id for row in week_rows)
-    categories = sorted(((names.get(c, "Not placed yet"), n, before.get(c, 0)) for c, n in now_counts.items()),
-                        key=lambda item: (-item[1], item[0]))
+    # every category of either week, so each column adds up to its total (one only last week shows 0 this week)
+    categories = sorted(((names.get(c, "Not placed yet"), now_counts.get(c, 0), before.get(c, 0))
+                         for c in now_counts.keys() | before.keys()), key=lambda item: (-item[1], -item[2], item[0]))
     return Pack(office=office, week=week, start=start, end=end, received=len(week_rows),
                 received_before=sum(before.values()), categories=categories,
                 clusters=_clusters(week_rows, names), silent=_silent(session, where, start, min(end, now), offices),

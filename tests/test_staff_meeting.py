@@ -137,3 +137,21 @@ def test_a_week_not_over_counts_only_the_deadlines_already_passed(browser, sessi
     sign_in(browser, "north.head")  # the session has idled out meanwhile
     page = browser.get(f"/staff/meeting?week={WEEK}")
     assert "Northbank Water Utility Branch 2 2" in section(page, "silent") and "so far" not in page.text
+
+
+def test_the_category_rows_add_up_to_both_weeks_totals(browser, session, clock):
+    """Issue 21: the pack's 'week before' total was 10 while its rows added to 5 (categories only last week were
+    left out)."""
+    builders.staff(session, username="north.head", role=Role.OFFICE_HEAD, office="RV-N", now=START)
+    builders.grievance(session, now=START - timedelta(days=3), phone="+9779812005300", category="roads",
+                       text="Pothole on the Northbank school road")
+    builders.grievance(session, now=START - timedelta(days=2), phone="+9779812005301", category="health",
+                       text="No doctor at the Northbank clinic")
+    builders.grievance(session, now=START + timedelta(hours=2), phone="+9779812005302",
+                       text="No water in Northbank ward 4")
+    session.commit()
+    clock.now = START + timedelta(days=7)
+    sign_in(browser, "north.head")
+    came_in = section(browser.get(f"/staff/meeting?week={WEEK}"), "came-in")
+    assert "1 grievance this week (2 the week before)" in came_in
+    assert "Water supply 1 0" in came_in and "Roads and public works 0 1" in came_in and "Health clinics 0 1" in came_in
