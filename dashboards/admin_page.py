@@ -124,7 +124,8 @@ def save(request: Request, section_name: str, session: SessionDep, staff: StaffD
     key = admin_forms.key_from_param(section.name, raw_key) if isinstance(raw_key, str) and raw_key else None
     if isinstance(raw_key, str) and raw_key and key is None:
         raise NotFound(f"no such {section.singular}")
-    live = export.live(session)[section.name]
+    directory = export.live(session)  # read once: the edit compares against this same reading
+    live = directory[section.name]
     base = export.to_document_entry(live[key]) if key is not None and key in live else {}
     entry = admin_forms.entry_from_form(section, form, base=base)
     if key is not None:  # what identifies an entry does not change on its page
@@ -139,7 +140,8 @@ def save(request: Request, section_name: str, session: SessionDep, staff: StaffD
     try:
         with session.begin_nested():
             plan = services.edit(session, section=section.name, changes=changes, actor=staff.username,
-                                 source=f"admin page: {what}"[:200], now=now, expected_version=expected)
+                                 source=f"admin page: {what}"[:200], now=now, expected_version=expected,
+                                 live=directory)
     except DirectoryError as error:
         return _form(request, session, staff, section, key=key, entry=entry, problems=[str(p) for p in error.problems],
                      status=422)

@@ -130,11 +130,17 @@ def apply(session: Session, *, directory: Directory, source: str, actor: str, no
 
 
 def edit(session: Session, *, section: str, changes: list[tuple[Key | None, dict[str, Any]]], source: str,
-         actor: str, now: datetime, expected_version: int | None) -> Plan:
+         actor: str, now: datetime, expected_version: int | None, live: Directory | None = None) -> Plan:
     """Entries of one section added (key None) or changed — retired with `retired = true` — in the live directory,
-    which is then checked and applied whole: the admin pages' and the API's way to the same checks as a file."""
+    which is then checked and applied whole: the admin pages' and the API's way to the same checks as a file.
+
+    A caller that has just read the live directory passes it (`live`) with the version it read, which then refuses
+    the change if another one came in between."""
     _serialise(session)
-    live = export.live(session)
+    if live is None:
+        live = export.live(session)
+    elif expected_version is None:
+        raise ValueError("a directory read before the change needs the version it was read at")
     document = export.to_document(live)
     entries = document.setdefault(section, [])
     keys = list(live[section])
