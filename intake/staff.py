@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -94,12 +96,10 @@ def disable_staff(session: Session, *, username: str, actor: str, now: datetime)
     if not user.active:
         return False
     _keep_an_admin(session, user, doing="disable")
-    before = public_fields(user)
-    user.active = False
-    _end_sessions(session, user=user, now=now)
-    _expire_links(session, user=user, now=now)
-    audit.record(session, at=now, actor=actor, action="staff.disable", subject=_subject(user), before=before,
-                 after=public_fields(user))
+    with _audited(session, user, action="staff.disable", actor=actor, now=now):
+        user.active = False
+        _end_sessions(session, user=user, now=now)
+        _expire_links(session, user=user, now=now)
     return True
 
 
@@ -108,10 +108,8 @@ def enable_staff(session: Session, *, username: str, actor: str, now: datetime) 
     user = by_username(session, username)
     if user.active:
         return False
-    before = public_fields(user)
-    user.active = True
-    audit.record(session, at=now, actor=actor, action="staff.enable", subject=_subject(user), before=before,
-                 after=public_fields(user))
+    with _audited(session, user, action="staff.enable", actor=actor, now=now):
+        user.active = True
     return True
 
 
@@ -120,12 +118,10 @@ def reset_password(session: Session, *, username: str, actor: str, now: datetime
     user = by_username(session, username)
     if not user.active:
         raise Conflict(f"staff {user.username} is disabled; enable the account before resetting its password")
-    user.password_hash = ""
-    _end_sessions(session, user=user, now=now)
-    token = issue_link(session, user=user, now=now, valid_for=valid_for)
-    fields = public_fields(user)
-    audit.record(session, at=now, actor=actor, action="staff.reset_password", subject=_subject(user), before=fields,
-                 after=fields)
+    with _audited(session, user, action="staff.reset_password", actor=actor, now=now):
+        user.password_hash = ""
+        _end_sessions(session, user=user, now=now)
+        token = issue_link(session, user=user, now=now, valid_for=valid_for)
     return token
 
 
@@ -138,11 +134,9 @@ def set_role(session: Session, *, username: str, role: Role, office_code: str | 
         return False
     if role is not Role.ADMIN:
         _keep_an_admin(session, user, doing="demote")
-    before = public_fields(user)
-    user.role = role
-    user.office = office
-    audit.record(session, at=now, actor=actor, action="staff.set_role", subject=_subject(user), before=before,
-                 after=public_fields(user))
+    with _audited(session, user, action="staff.set_role", actor=actor, now=now):
+        user.role = role
+        user.office = office
     return True
 
 
@@ -187,6 +181,15 @@ def use_link(session: Session, *, token: str, password: str, now: datetime) -> S
     session.refresh(link)
     _store_password(session, user=link.user, password_hash=password_hash, actor=link.user.username, now=now)
     return link.user
+
+
+@contextmanager
+def _audited(session: Session, user: StaffUser, *, action: str, actor: str, now: datetime) -> Iterator[None]:
+    """Record what the block changes on the account: its public fields before and after."""
+    before = public_fields(user)
+    yield
+    audit.record(session, at=now, actor=actor, action=action, subject=_subject(user), before=before,
+                 after=public_fields(user))
 
 
 def _store_password(session: Session, *, user: StaffUser, password_hash: str, actor: str, now: datetime) -> None:
