@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core import audit, directory_version
 from core.errors import Conflict, NotFound
 from directory import export
-from directory.document import missing_translations, parse, read
+from directory.document import MAX_FILE_BYTES, missing_translations, parse, read
 from directory.format import ADD, CHANGE, RETIRE, Directory, DirectoryError, Entry, Key, Problem, label
 from directory.models import DirectoryVersion
 from directory.write import write
@@ -84,6 +84,8 @@ def latest_version(session: Session) -> int | None:
 def load_file(session: Session, *, path: Path, actor: str, now: datetime, dry_run: bool = False) -> Plan:
     """Load a directory file: checked whole, then applied unless `dry_run`."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
+            raise DirectoryError([Problem("file", f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB")])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DirectoryError([Problem("file", f"cannot read {path.name}: {exc}")]) from exc

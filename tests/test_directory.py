@@ -403,3 +403,13 @@ def test_two_loads_at_once_take_turns_and_the_last_file_wins_whole(new_database_
             assert {c: e["retired"] for c, e in export.live(session)["offices"].items()} == {"HQ": False, "NEW": True}
     finally:
         engine.dispose()
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(session, tmp_path):
+    from directory.document import MAX_FILE_BYTES
+
+    path = tmp_path / "directory.toml"
+    with path.open("wb") as out:
+        out.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(DirectoryError, match="larger than 5 MB"):
+        services.load_file(session, path=path, actor="tester", now=START)
