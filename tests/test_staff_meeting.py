@@ -132,6 +132,7 @@ def test_a_week_not_over_counts_only_the_deadlines_already_passed(browser, sessi
     assert "Northbank Water Utility Branch 1 1" in silent and early.tracking_number in silent
     assert late.tracking_number not in silent
     assert "so far" in re.sub(r"<[^>]+>", " ", page.text.split('id="silent"')[0])  # the week is labelled so far
+    assert "Still unanswered now" in page.text  # not "at week's end": the week has not ended
     clock.now = START + timedelta(days=7)  # once the week is over, both were missed and it no longer says so far
     browser.cookies.clear()
     sign_in(browser, "north.head")  # the session has idled out meanwhile
