@@ -23,6 +23,7 @@ from intake.schemas import GrievanceDraft
 from routing.registry import ActiveModel
 from routing.services import Policy, transfer
 from surveys.conversation import Opens, answer, is_open
+from surveys.deliveries import delivery_day
 from surveys.models import ServiceDelivery, Survey, SurveyStatus, SurveyStep
 
 
@@ -104,7 +105,8 @@ def _integrity(session: Session, *, survey: Survey, now: datetime, context: Surv
         return None
     office = session.get(Office, survey.office_id)
     delivery = session.get(ServiceDelivery, survey.delivery_id) if survey.delivery_id else None
-    when = delivery.delivered_at.date().isoformat() if delivery else "-"
+    when = (delivery_day(delivered_at=delivery.delivered_at, timezone=office.timezone).isoformat()
+            if delivery and office else "-")
     text = (f"In a survey the citizen said they were asked for extra payment for the service "
             f"'{survey.service or '-'}' at {office.name if office else '-'} on {when}.")
     area = (office.jurisdiction or [None])[0] if office else None

@@ -10,7 +10,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -119,6 +119,11 @@ def _instant(value: str, context: Context, line: int, problems: list[Problem]) -
     elif parsed < context.now - MAX_AGE:
         problems.append(Problem(line, "delivered_at", f"is more than {MAX_AGE.days} days ago"))
     return parsed
+
+
+def delivery_day(*, delivered_at: datetime, timezone: str) -> date:
+    """The day the office served the citizen by the office's clock: what a citizen remembers, not UTC's day."""
+    return delivered_at.astimezone(ZoneInfo(timezone)).date()
 
 
 def store(session: Session, rows: Iterable[tuple[int, dict[str, str | None]]], *, context: Context, source: str,

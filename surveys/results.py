@@ -1,18 +1,21 @@
-"""Survey results for the dashboards and the weekly meeting: satisfaction by office, service and week, and what
-dissatisfied citizens wrote. No figure is published below the minimum count (no figures about individuals)."""
+"""Survey results for the dashboards and the weekly meeting: satisfaction by office, service and week, answers
+by office, category, channel or area, and what dissatisfied citizens wrote. No figure is published below the
+minimum count (no figures about individuals)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from intake.models import Grievance, Office
+from intake.models import Confidentiality, Grievance, Office
 from surveys.models import Survey
 
 LOW = 2
@@ -52,6 +55,31 @@ class Satisfaction:
     comments: list[Comment]  # newest first
 
 
+def answered_in(*, since: datetime, until: datetime) -> tuple[ColumnElement[bool], ...]:
+    """What counts as an answer: a score given in [since, until); a survey answered without one (an unclear
+    answer, a comment only) is in no figure."""
+    return Survey.answered_at >= since, Survey.answered_at < until, Survey.score.is_not(None)
+
+
+def answers_by(session: Session, *, by: Literal["office", "category", "channel", "area"], since: datetime,
+               until: datetime, office_ids: Collection[int] | None, integrity: bool) -> dict[str, tuple[int, int]]:
+    """(answers, sum of their scores) per office id or channel of the survey, or category id or area of the
+    grievance it asked about ("" for a service, or a grievance without one); sums, not means, so rows add up.
+
+    `office_ids` None: every office. `integrity` False leaves out surveys of integrity grievances. The counts are
+    raw: the caller withholds those below the minimum count."""
+    key = {"office": Survey.office_id, "category": Grievance.category_id, "channel": Survey.channel,
+           "area": Grievance.admin_area}[by]
+    query = (select(key, func.count(), func.sum(Survey.score))
+             .outerjoin(Grievance, Grievance.id == Survey.grievance_id)
+             .where(*answered_in(since=since, until=until)).group_by(key))
+    if office_ids is not None:
+        query = query.where(Survey.office_id.in_(sorted(office_ids)))
+    if not integrity:
+        query = query.where(or_(Grievance.id.is_(None), Grievance.confidentiality != Confidentiality.INTEGRITY))
+    return {"" if value is None else str(value): (count, int(total)) for value, count, total in session.execute(query)}
+
+
 def satisfaction(session: Session, *, office_ids: set[int] | frozenset[int], since: datetime, until: datetime,
                  min_count: int, timezone: str) -> Satisfaction:
     names = dict(session.execute(select(Office.id, Office.name)).all())
@@ -60,8 +88,7 @@ def satisfaction(session: Session, *, office_ids: set[int] | frozenset[int], sin
         select(Survey.office_id, Survey.service, Survey.kind, Survey.answered_at, Survey.score, Survey.paid,
                Survey.comment, Grievance.tracking_number)
         .outerjoin(Grievance, Grievance.id == Survey.followup_grievance_id)
-        .where(Survey.office_id.in_(sorted(office_ids)), Survey.answered_at >= since, Survey.answered_at < until,
-               Survey.score.is_not(None))).all()
+        .where(Survey.office_id.in_(sorted(office_ids)), *answered_in(since=since, until=until))).all()
     by_office, by_service, by_week = defaultdict(list), defaultdict(list), defaultdict(list)
     zone = ZoneInfo(timezone)
     for row in rows:

@@ -25,6 +25,7 @@ from intake.models import Channel, Citizen, Grievance, Office, Status
 from intake.normalise import timezone_of
 from intake.services import citizen_channel
 from surveys.conversation import score_buttons
+from surveys.deliveries import delivery_day
 from surveys.models import ServiceDelivery, Survey, SurveyKind, SurveyStatus, SurveyStep
 from surveys.policy import SurveyPolicy, inside, next_allowed, sampled
 
@@ -159,11 +160,12 @@ def send_due(session: Session, *, now: datetime, policy: SurveyPolicy, counts: C
     """
     due = session.execute(
         select(Survey.id, Survey.kind, Survey.channel, Survey.recipient, Survey.language, Survey.office_id,
-               Survey.due_at, Survey.grievance_id, Citizen.opted_out_at)
+               Survey.grievance_id, ServiceDelivery.delivered_at, Citizen.opted_out_at)
+        .outerjoin(ServiceDelivery, ServiceDelivery.id == Survey.delivery_id)
         .outerjoin(Citizen, and_(Survey.channel == "sms", Citizen.phone == Survey.recipient))
         .where(Survey.status == SurveyStatus.SCHEDULED, Survey.due_at <= now)
         .order_by(Survey.due_at).limit(policy.per_run() * 4)).all()
-    names = dict(session.execute(select(Office.id, Office.name)).all())
+    offices = _offices(session)
     spacing = timedelta(seconds=60 / policy.rate_per_minute)
     messages, sending, stopped = [], [], []
     for row in due:
@@ -174,8 +176,8 @@ def send_due(session: Session, *, now: datetime, policy: SurveyPolicy, counts: C
             continue
         if not inside(now, _zone(row.recipient, row.channel, policy), policy.window):
             continue  # its allowed hours come round again; the next run sends it
-        body = invitation(kind=row.kind, language=row.language, channel=row.channel,
-                          office=names.get(row.office_id, ""), on=row.due_at, policy=policy)
+        body = invitation(kind=row.kind, language=row.language, channel=row.channel, office=offices[row.office_id],
+                          delivered_at=row.delivered_at)
         messages.append(_message(channel=row.channel, recipient=row.recipient, grievance_id=row.grievance_id,
                                  body=body, purpose="survey", now=now, at=now + spacing * len(sending),
                                  buttons=score_buttons(row.id, row.channel)))
@@ -212,19 +214,25 @@ def _message(*, channel: str, recipient: str, grievance_id: int | None, body: st
             "delivery_status": None, "delivery_status_at": None, "error_code": None, "buttons": buttons}
 
 
-def invitation(*, kind: SurveyKind, language: str, channel: str, office: str, on: datetime, policy: SurveyPolicy,
+def _offices(session: Session) -> dict[int, Office]:
+    return {office.id: office for office in session.scalars(select(Office))}
+
+
+def invitation(*, kind: SurveyKind, language: str, channel: str, office: Office, delivered_at: datetime | None,
                reminder: bool = False) -> str:
-    """The invitation's words; the same for every citizen of one office, day and language (so computed once)."""
-    day = on.astimezone(ZoneInfo(policy.default_timezone)).date()
-    return _invitation(SurveyKind(kind), language, channel, office, day, reminder)
+    """The invitation's words, naming the day of the service (not of the invitation, which may come days later);
+    the same for every citizen of one office, day and language, so computed once."""
+    day = delivery_day(delivered_at=delivered_at, timezone=office.timezone) if delivered_at else None
+    return _invitation(SurveyKind(kind), language, channel, office.name, day, reminder)
 
 
 @lru_cache(maxsize=4096)
-def _invitation(kind: SurveyKind, language: str, channel: str, office: str, day: date, reminder: bool) -> str:
+def _invitation(kind: SurveyKind, language: str, channel: str, office: str, day: date | None, reminder: bool) -> str:
     if kind is SurveyKind.RESOLUTION:
         text = say(language, "{office} says your complaint is resolved. Was it? Reply 1 (not at all) to 5 (fully).",
                    office=office)
     else:
+        assert day is not None  # a delivery survey lives only as long as its delivery (ON DELETE CASCADE)
         text = say(language, "How was the service at {office} on {date}? Reply 1 (very bad) to 5 (very good).",
                    office=office, date=format_date(day, "d MMM", locale=language))
     if reminder:
@@ -238,16 +246,19 @@ def remind_and_expire(session: Session, *, now: datetime, policy: SurveyPolicy, 
     expired = session.execute(update(Survey).where(Survey.status == SurveyStatus.SENT, Survey.expires_at <= now)
                               .values(status=SurveyStatus.EXPIRED).execution_options(synchronize_session=False))
     counts.expired += expired.rowcount or 0
-    waiting = session.scalars(select(Survey).where(
-        Survey.status == SurveyStatus.SENT, Survey.step == SurveyStep.SCORE, Survey.score.is_(None),
-        Survey.reminded_at.is_(None), Survey.sent_at <= now - policy.reminder_after).limit(policy.per_run())).all()
-    names = dict(session.execute(select(Office.id, Office.name)).all())
+    waiting = session.execute(
+        select(Survey, ServiceDelivery.delivered_at)
+        .outerjoin(ServiceDelivery, ServiceDelivery.id == Survey.delivery_id)
+        .where(Survey.status == SurveyStatus.SENT, Survey.step == SurveyStep.SCORE, Survey.score.is_(None),
+               Survey.reminded_at.is_(None), Survey.sent_at <= now - policy.reminder_after)
+        .limit(policy.per_run())).all()
+    offices = _offices(session)
     messages = []
-    for survey in waiting:
+    for survey, delivered_at in waiting:
         if not inside(now, _zone(survey.recipient, survey.channel, policy), policy.window):
             continue
         body = invitation(kind=survey.kind, language=survey.language, channel=survey.channel,
-                          office=names.get(survey.office_id, ""), on=survey.due_at, policy=policy, reminder=True)
+                          office=offices[survey.office_id], delivered_at=delivered_at, reminder=True)
         messages.append(_message(channel=survey.channel, recipient=survey.recipient,
                                  grievance_id=survey.grievance_id, body=body, purpose="survey_reminder", now=now,
                                  at=now, buttons=score_buttons(survey.id, survey.channel)))

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from core.outbox import OutboxMessage
+from core.segments import segments
 from intake import citizens, services
 from intake.actors import Actor
-from intake.models import ActorType, Channel, Confidentiality, Grievance, Role, Status
+from intake.models import ActorType, Channel, Confidentiality, Grievance, Office, Role, Status
 from intake.queries import office_by_code
 from surveys import schedule
-from surveys.models import ServiceDelivery, Survey, SurveyStatus, SurveyStep
+from surveys.models import ServiceDelivery, Survey, SurveyKind, SurveyStatus, SurveyStep
 from surveys.policy import SurveyPolicy
 from tests import builders
 from tests.conftest import START
@@ -78,6 +79,37 @@ def test_a_late_service_is_surveyed_the_next_morning_and_never_at_night(session_
     assert invitations(session, "+9779816660002") == []
     schedule.run(session_factory, now=night + timedelta(hours=12), policy=policy())  # 09:00 local
     assert len(invitations(session, "+9779816660002")) == 1
+
+
+def test_an_invitation_names_the_day_of_the_service_not_the_day_it_is_sent(session_factory, session):
+    monday = delivered(session, phone="+9779816660008", at=START)  # 14:45 in Kathmandu
+    wednesday = START + timedelta(days=2)
+    schedule.run(session_factory, now=wednesday, policy=policy())
+    schedule.run(session_factory, now=wednesday + timedelta(hours=25), policy=policy())  # Thursday's reminder
+    sent = invitations(session, monday.phone)
+    assert [m.purpose for m in sent] == ["survey", "survey_reminder"]
+    for message in sent:
+        assert "Northbank Water Utility Branch on 16 Nov?" in message.body, message.body
+        assert "18 Nov" not in message.body and "19 Nov" not in message.body
+
+
+def test_the_day_is_the_offices_and_in_the_citizens_language(session_factory, session):
+    services.find_or_create_citizen(session, phone="+9779816660009", chat_id=None, name=None, language="ne",
+                                    now=START)
+    early = delivered(session, phone="+9779816660009", at=START.replace(hour=23, minute=15))  # Tue 05:00 office time
+    utc = SurveyPolicy(default_timezone="UTC")  # only the office's clock says Tuesday
+    schedule.run(session_factory, now=START + timedelta(days=2), policy=utc)
+    [invitation] = invitations(session, early.phone)
+    assert "17 नोभेम्बर" in invitation.body and "16 " not in invitation.body, invitation.body
+
+
+def test_a_service_invitation_keeps_to_the_sms_budget_for_the_longest_office_and_month(session):
+    """One GSM-7 part in English, three in Nepali (as the conversation's replies), reminder included."""
+    longest = max(session.scalars(select(Office)), key=lambda office: len(office.name))
+    for month, language, reminder in itertools.product(range(1, 13), ("en", "ne"), (False, True)):
+        text = schedule.invitation(kind=SurveyKind.DELIVERY, language=language, channel="sms", office=longest,
+                                   delivered_at=START.replace(month=month, day=28), reminder=reminder)
+        assert segments(text) <= (1 if language == "en" else 3), (segments(text), text)
 
 
 def test_opted_out_sampled_out_and_recently_surveyed_citizens_are_skipped_with_the_reason(session_factory, session):
