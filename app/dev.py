@@ -13,19 +13,23 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from channels.sms import conversation
+from core import times
+from core.i18n import SOURCE_LANGUAGE
 from core.outbox import OutboxMessage
 from core.web import NowDep, SessionDep, SettingsDep
 from intake.normalise import phone_e164
 from routing.web import ModelDep, PolicyDep
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+times.install(templates.env)
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dev/outbox", response_class=HTMLResponse)
-def dev_outbox(request: Request, session: SessionDep) -> HTMLResponse:
+def dev_outbox(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
-    return templates.TemplateResponse(request, "dev_outbox.html", {"messages": messages})
+    return templates.TemplateResponse(request, "dev_outbox.html", {"messages": messages, "zone": settings.timezone,
+                                                                   "language": SOURCE_LANGUAGE})
 
 
 @router.post("/dev/sms")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import times
 from core.i18n import say
 from intake.models import EventKind, Grievance, GrievanceEvent, Status
 
@@ -27,11 +27,17 @@ def state(grievance: Grievance, language: str) -> str:
     }[grievance.status]
 
 
+def zone_of(grievance: Grievance, *, default: str) -> str:
+    """The zone a citizen is shown times in, on every channel: that of the office handling the grievance, whose
+    deadlines are counted in it, so a date promised reads as the office means it; before routing, the service's."""
+    return grievance.office.timezone if grievance.office else default
+
+
 def headline(grievance: Grievance, *, language: str, timezone: str) -> str:
-    """'K7MQ-4QXD: sent to Ward 4 office (16 Nov).'"""
-    local = grievance.updated_at.astimezone(ZoneInfo(timezone))
+    """'K7MQ-4QXD: sent to Ward 4 office (16 Nov).': the day in the citizen's zone (`timezone` before routing)."""
+    local = grievance.updated_at.astimezone(ZoneInfo(zone_of(grievance, default=timezone)))
     return say(language, "{tracking}: {state} ({date}).", tracking=grievance.tracking_number,
-               state=state(grievance, language), date=format_date(local.date(), "d MMM", locale=language))
+               state=state(grievance, language), date=times.brief_day(local.date(), language=language))
 
 
 def last_update(session: Session, grievance: Grievance, *, language: str) -> str | None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from core import audit
+from core import audit, times
 from core.errors import DomainError, InvalidInput
 from core.web import NowDep, SessionDep, SettingsDep
 from dashboards.admin_page import may_change, may_view
@@ -198,7 +198,7 @@ def audit_log(request: Request, session: SessionDep, staff: StaffDep, action: st
     older = ("/staff/admin/audit?" + urlencode(query | {"before": rows[-1].id})) if len(rows) == AUDIT_PAGE else None
     return render(request, "admin_audit.html", staff, {
         "entries": rows, "filters": shown, "actions": AUDIT_ACTIONS, "error": error, "older": older,
-        "csv": "/staff/admin/audit.csv?" + urlencode(query), "zone": ZoneInfo(staff.timezone)},
+        "csv": "/staff/admin/audit.csv?" + urlencode(query)},
         status=422 if error else 200)
 
 
@@ -211,7 +211,7 @@ def audit_csv(session: SessionDep, staff: StaffDep, action: str = "", actor: str
     writer = csv.writer(out)
     writer.writerow(["at_utc", "actor", "action", "subject", "before", "after", "address", "version"])
     for e in rows:
-        writer.writerow([e.at.isoformat(), _safe(e.actor), e.action, _safe(e.subject), _safe(_json(e.before)),
+        writer.writerow([times.iso(e.at), _safe(e.actor), e.action, _safe(e.subject), _safe(_json(e.before)),
                          _safe(_json(e.after)), e.address or "", e.version or ""])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"', "Cache-Control": "no-store"})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -106,11 +105,9 @@ def _page(request: Request, session: Any, staff: Staff, settings: Any, *, phone:
             found = calls.caller_grievances(session, phone=number, scope=staff.scope, timezone=staff.timezone)
         except DomainError as problem:
             error = error or problem.message
-    zone = ZoneInfo(staff.timezone)
     return render(request, "calls.html", staff, {
         "phone": number or phone, "found": found, "filed": filed, "notice": notice, "error": error,
         "draft": draft or {}, "key": secrets.token_urlsafe(16), "voice": calls.voice_messages(session),
         "languages": settings.languages, "status_words": STATUS_WORDS,
         "categories": [(c.code, c.name) for c in queries.categories(session)],
-        "offices": [(o.code, o.name) for o in queries.offices(session) if not o.is_integrity_unit],
-        "local": lambda at: at.astimezone(zone).strftime("%a %d %b %Y %H:%M")}, status=status)
+        "offices": [(o.code, o.name) for o in queries.offices(session) if not o.is_integrity_unit]}, status=status)

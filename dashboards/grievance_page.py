@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -81,7 +80,6 @@ def _field(form: Any, name: str, limit: int) -> str:
 
 def _render(request: Request, session: Any, staff: Staff, grievance: Grievance, now: Any, *, notice: str | None = None,
             error: str | None = None, status: int = 200) -> Response:
-    zone = ZoneInfo(grievance.office.timezone if grievance.office else staff.timezone)
     citizen = grievance.citizen if grievance.confidentiality != Confidentiality.ANONYMOUS else None
     earlier = []
     if citizen is not None:  # an anonymous complaint is never tied to the complainant's others, nor they to it
@@ -92,10 +90,10 @@ def _render(request: Request, session: Any, staff: Staff, grievance: Grievance, 
     routed = [e for e in grievance.events if e.kind == EventKind.ROUTED and e.actor_type == ActorType.SYSTEM]
     return render(request, "grievance.html", staff, {
         "g": grievance, "now": now, "notice": notice, "error": error,
-        "local": lambda at: at.astimezone(zone).strftime("%a %d %b %Y %H:%M") if at else "—",
         "citizen": citizen, "phone": phone_for(staff.role, citizen.phone) if citizen else None,
         "deadlines": current_deadlines(session, [grievance.id])[grievance.id], "kind_words": KIND_WORDS,
         "status_words": STATUS_WORDS, "event_words": EVENT_WORDS, "routing": routed[-1].data if routed else None,
+        "destinations": queries.destinations(session, grievance.events),  # a transfer's event is the sender's
         "links": [(kind, other) for kind, other in related.links(session, grievance) if staff.scope.allows(other)],
         "earlier": earlier, "replies": [(r, dashboard_queries.filled(r, grievance)) for r in
                                          dashboard_queries.replies_for(session, grievance, _language(grievance))],

@@ -8,11 +8,14 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from core import times
+from core.i18n import SOURCE_LANGUAGE
 from dashboards.signin import Staff
 from escalation.models import DeadlineKind
 from intake.models import Status
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescaped (.html)
+times.install(templates.env)
 STATUS_WORDS = {Status.RECEIVED: "Received", Status.TRIAGE: "Triage", Status.ASSIGNED: "Assigned",
                 Status.IN_PROGRESS: "In progress", Status.AWAITING_CITIZEN: "Waiting for the citizen",
                 Status.RESOLVED: "Resolved", Status.CLOSED: "Closed"}
@@ -24,6 +27,8 @@ KIND_WORDS |= {kind.value: words for kind, words in list(KIND_WORDS.items()) if 
 
 
 def render(request: Request, name: str, staff: Staff, context: dict[str, object], status: int = 200) -> Response:
-    """A signed-in page: the header needs the person and the sign-out form its CSRF token."""
-    return templates.TemplateResponse(request, name, {"staff": staff, "csrf_token": staff.csrf_token, **context},
+    """A signed-in page: the header needs the person and the sign-out form its CSRF token; `{{ at|shown }}`
+    shows times in the zone of the person's office."""
+    return templates.TemplateResponse(request, name, {"staff": staff, "csrf_token": staff.csrf_token,
+                                                      "zone": staff.timezone, "language": SOURCE_LANGUAGE, **context},
                                       status_code=status)

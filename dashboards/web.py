@@ -7,7 +7,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -39,7 +38,6 @@ def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, s
                                    overdue=overdue, page=min(max(page, 1), queries.MAX_PAGE))
     rows, total = queries.inbox(session, scope=staff.scope, now=now, filters=filters)
     done = "The grievance moved to an office whose work you do not see." if request.query_params.get("done") else None
-    zone = ZoneInfo(staff.timezone)
 
     def page_url(number: int) -> str:
         return "/staff/inbox?" + urlencode({**{k: v for k, v in asdict(filters).items() if v}, "page": number})
@@ -50,7 +48,7 @@ def inbox(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, s
         "page_size": queries.PAGE, "max_page": queries.MAX_PAGE, "count_cap": queries.SMALL,
         "page_url": page_url, "categories": queries.categories(session),
         "offices": queries.offices(session, staff.scope), "statuses": STATUS_CHOICES, "status_words": STATUS_WORDS,
-        "kind_words": KIND_WORDS, "local": lambda at: at.astimezone(zone).strftime("%a %d %b %H:%M")})
+        "kind_words": KIND_WORDS})
 
 
 @router.get("/login", response_class=HTMLResponse)

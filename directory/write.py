@@ -154,13 +154,14 @@ def _write_replies(session: Session, d: Any, touched: set[tuple[str, Key]], cate
 
 
 def _move_office_work(session: Session, office: Office, successor: Office, *, actor: Actor, now: datetime) -> None:
-    """The retired office's open grievances go to its successor, each with a public `transferred` event; their
-    deadlines keep their times and now climb from the successor."""
+    """The retired office's open grievances go to its successor, each with a public `transferred` event credited
+    to the retired office (the one they left, as every transfer is); their deadlines keep their times and now climb
+    from the successor."""
     grievances = session.scalars(select(Grievance).where(Grievance.office_id == office.id,
                                                          Grievance.status != Status.CLOSED)).all()
     for grievance in grievances:
         grievance.office = successor
-        record(grievance, kind=EventKind.TRANSFERRED, actor=actor, now=now, public=True, office_id=successor.id,
+        record(grievance, kind=EventKind.TRANSFERRED, actor=actor, now=now, public=True, office_id=office.id,
                note=f"{office.name} was closed; {successor.name} took over its complaints.",
                data={"from_office": office.code, "to_office": successor.code, "reason": "office retired"})
     session.flush()

@@ -16,13 +16,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import times
 from core.db import among, bulk_insert, transaction
-from core.i18n import say
+from core.i18n import SOURCE_LANGUAGE, say
 from core.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from core.segments import gsm_safe
 from escalation import claims
@@ -99,7 +99,7 @@ def warn_batch(session: Session, *, now: datetime, limit: int) -> int:
         if level or next_at is None or office_id not in clocks.offices:
             continue  # escalated, met or paused since the warning was set: nothing to warn about
         office = clocks.offices[office_id]
-        when = due_at.astimezone(ZoneInfo(office.timezone)).strftime("%a %d %b %H:%M")
+        when = times.shown(due_at, zone=office.timezone, language=SOURCE_LANGUAGE)  # staff read English
         messages.append(_outbox(OutboxChannel.STAFF, office.code, f"{number}: the {KIND_WORDS[kind]} deadline is "
                                 f"{when}.", "deadline_warning", grievance_id, None, now))
     bulk_insert(session, OutboxMessage.__table__, messages)

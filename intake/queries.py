@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.errors import NotFound
 from intake import tracking
 from intake.access import Scope
-from intake.models import ApiKey, Category, Grievance, GrievanceEvent, Office, StaffUser, Status
+from intake.models import ApiKey, Category, EventKind, Grievance, GrievanceEvent, Office, StaffUser, Status
 
 
 def get_for_scope_or_404(session: Session, *, tracking_number: str, scope: Scope) -> Grievance:
@@ -44,6 +44,20 @@ def list_for_scope(session: Session, *, scope: Scope, office_id: int | None = No
 
 def office_by_code(session: Session, code: str) -> Office | None:
     return session.scalar(select(Office).where(Office.code == code.strip().upper()))
+
+
+def destinations(session: Session, events: Iterable[GrievanceEvent]) -> dict[GrievanceEvent, Office]:
+    """Where each routing or transfer event sent its grievance. A routing's office is where it went; a transfer's
+    is the office that sent it, so where it went is the office its data names (a retired one too)."""
+    events = list(events)
+    codes = {(e.data or {}).get("to_office") for e in events if e.kind is EventKind.TRANSFERRED} - {None}
+    offices = {o.code: o for o in session.scalars(select(Office).where(Office.code.in_(sorted(codes))))} \
+        if codes else {}
+    found = {e: e.office for e in events if e.kind is EventKind.ROUTED and e.office is not None}
+    for event in events:
+        if event.kind is EventKind.TRANSFERRED and (office := offices.get((event.data or {}).get("to_office"))):
+            found[event] = office
+    return found
 
 
 def root_office(session: Session) -> Office | None:

@@ -272,9 +272,11 @@ def transfer(session: Session, *, grievance: Grievance, to_office: Office, actor
     if label is not None:
         grievance.category = label
     grievance.office = to_office
+    # A transfer is the sending office's act: its event is credited there (data names both ends). A first
+    # routing has no sender: its event names the office it went to.
     transition(session, grievance=grievance, to=Status.ASSIGNED, actor=actor, now=now,
                kind=EventKind.ROUTED if first_routing else EventKind.TRANSFERRED, note=reason or None,
-               office_id=to_office.id, data=data)
+               office_id=to_office.id if first_routing or from_office is None else from_office.id, data=data)
     if not first_routing:
         grievance.transfer_count += 1
         notify_citizen(session, grievance=grievance, now=now, purpose="transferred",

@@ -162,6 +162,11 @@ def test_transfer_keeps_the_silence_clock_and_needs_a_reason(client, admin):
     assert moved["office"]["code"] == "RV-C-WATER" and moved["transfer_count"] == 1
     assert moved["first_response_at"] is None
     assert moved["events"][-1]["data"] == {"from_office": "RV-N-WATER", "to_office": "RV-C-WATER", "category": "water"}
+    sender, receiver = moved["events"][-1]["office"], moved["events"][-1]["to_office"]
+    assert (sender["code"], receiver["code"]) == ("RV-N-WATER", "RV-C-WATER")  # credited to the office it left
+    routed = moved["events"][1]
+    assert routed["kind"] == "routed" and routed["office"]["code"] == routed["to_office"]["code"] == "RV-N-WATER"
+    assert moved["events"][0]["to_office"] is None
 
 
 def test_triage_assignment_by_operator(client, session, clock, admin):

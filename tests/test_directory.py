@@ -128,6 +128,7 @@ def test_retiring_an_office_moves_its_open_grievances_with_their_clocks(session)
     assert grievance.office.code == "RV-N"
     moved = [e for e in grievance.events if e.kind is EventKind.TRANSFERRED]
     assert len(moved) == 1 and moved[0].public and moved[0].data["reason"] == "office retired"
+    assert (moved[0].office.code, moved[0].data["to_office"]) == ("RV-N-WATER", "RV-N")  # credited to the one it left
     deadlines = session.scalars(select(Deadline).where(Deadline.grievance_id == grievance.id)).all()
     assert {d.kind: d.due_at for d in deadlines} == due  # clocks kept
     assert {d.office_id for d in deadlines if d.met_at is None} == {grievance.office_id}

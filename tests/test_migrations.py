@@ -14,7 +14,7 @@ from app import migrate
 from app.schema import metadata
 from core.db import UTCDateTime, make_engine
 from escalation.models import Basis, Deadline, DeadlineKind
-from intake.models import Channel, Confidentiality, EventKind, Grievance, GrievanceEvent, Priority, Status
+from intake.models import Channel, Confidentiality, EventKind, Grievance, GrievanceEvent, Office, Priority, Status
 
 
 def test_upgrade_downgrade_upgrade_and_no_drift(new_database_url):
@@ -96,5 +96,41 @@ def test_escalations_become_their_escalated_events_and_back(new_database_url):
         assert [tuple(row) for row in back] == [
             (1, 1, at, at, {"kind": "first_response"}), (1, 2, at + timedelta(hours=8), at, {"kind": "first_response"}),
             (2, 1, at, at, {"kind": "transfer"})]
+    finally:
+        engine.dispose()
+
+
+def test_old_transfer_events_are_credited_to_the_office_they_left(new_database_url):
+    """0016: a `transferred` event written with the office that received it takes the one its data names as
+    `from_office`, if that office exists; going down gives it back the receiving one."""
+    at = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine, "0015")
+        with engine.begin() as connection:
+            connection.execute(Office.__table__.insert(), [
+                {"id": office_id, "code": code, "name": code.title(), "level": "office", "timezone": "UTC",
+                 "jurisdiction": []} for office_id, code in ((1, "SENDER"), (2, "RECEIVER"))])
+            connection.execute(Grievance.__table__.insert(), [{
+                "id": 1, "tracking_number": "GRV-MIGRATE", "secret_hash": "0" * 64, "channel": Channel.SMS,
+                "text": "No water", "language": "en", "status": Status.ASSIGNED, "priority": Priority.NORMAL,
+                "confidentiality": Confidentiality.NORMAL, "received_at": at, "updated_at": at, "office_id": 2,
+                "transfer_count": 1, "reopen_count": 0}])
+            connection.execute(GrievanceEvent.__table__.insert(), [
+                {"grievance_id": 1, "kind": kind, "at": at, "actor_type": "staff", "office_id": 2, "public": True,
+                 "data": data} for kind, data in (
+                    ("routed", {"office": "RECEIVER"}),
+                    ("transferred", {"from_office": "SENDER", "to_office": "RECEIVER"}),
+                    ("transferred", {"from_office": "GONE", "to_office": "RECEIVER"}),  # no such office: kept
+                    ("transferred", {"from_category": "a", "to_category": "b"}))])  # a category's move: kept
+
+        def credited() -> list[int]:
+            with engine.connect() as connection:
+                return connection.scalars(select(GrievanceEvent.office_id).order_by(GrievanceEvent.id)).all()
+
+        migrate.upgrade(engine)
+        assert credited() == [2, 1, 2, 2]
+        migrate.downgrade(engine, "0015")
+        assert credited() == [2, 2, 2, 2]
     finally:
         engine.dispose()

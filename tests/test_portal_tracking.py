@@ -12,6 +12,8 @@ from escalation.services import sync
 from intake import services
 from intake.actors import Actor
 from intake.models import ActorType, Grievance, Role, Status
+from intake.queries import office_by_code
+from routing.services import transfer
 from tests.test_portal import FORM
 
 
@@ -44,6 +46,26 @@ def test_the_citizen_sees_when_how_and_by_whom_but_no_staff_names_or_notes(clien
     assert page.text.index("Complaint received") < page.text.index("A tanker comes")  # oldest first
     nepali = client.post("/track", data={"tracking_number": number, "secret": secret, "language": "ne"})
     assert '<html lang="ne">' in nepali.text and "उजुरी प्राप्त भयो" in nepali.text
+
+
+def test_a_transfer_says_where_it_went_from_and_to_in_the_citizens_language(client, session, clock):
+    number, secret = filed(client)
+    session.expire_all()
+    grievance = session.scalar(select(Grievance).where(Grievance.tracking_number == number))
+    water, roads = office_by_code(session, "RV-N-WATER"), office_by_code(session, "RV-N-ROADS")
+    water.translations, roads.translations = {"ne": "उत्तरतट खानेपानी शाखा"}, {"ne": "उत्तरतट सडक महाशाखा"}
+    officer = Actor(type=ActorType.STAFF, id="7", role=Role.OFFICER, office_id=water.id, name="Gopal Gurung")
+    transfer(session, grievance=grievance, to_office=roads, actor=officer, now=clock.now + timedelta(hours=1),
+             note="A burst pipe under the road: roads must dig")
+    session.commit()
+
+    page = client.post("/track", data={"tracking_number": number, "secret": secret})
+    step = re.search(r"<strong>Transferred from Northbank Water Utility Branch to Northbank Roads and Public Works "
+                     r"Division</strong>([^<]*<time>[^<]*</time>[^<]*)", page.text)
+    assert step and "Northbank Water Utility Branch (officer)" in step.group(1), page.text  # who sent it
+    assert "Gopal" not in page.text  # the office and role decide, never a staff member's name
+    nepali = client.post("/track", data={"tracking_number": number, "secret": secret, "language": "ne"})
+    assert "उत्तरतट खानेपानी शाखा बाट उत्तरतट सडक महाशाखा मा पठाइयो" in nepali.text
 
 
 def test_wrong_guesses_look_alike_and_lock_the_number_even_against_the_right_secret(client, clock, settings):

@@ -13,8 +13,8 @@ from core.outbox import OutboxMessage
 from directory.services import edit
 from intake.access import scope_for
 from intake.actors import SYSTEM, Actor
-from intake.models import ActorType, Confidentiality, Grievance, Role, Status
-from intake.queries import category_by_code, list_for_scope, office_by_code
+from intake.models import ActorType, Confidentiality, EventKind, Grievance, Role, Status
+from intake.queries import category_by_code, destinations, list_for_scope, office_by_code
 from intake.schemas import GrievanceDraft
 from routing import rules
 from routing.models import CorrectionKind, RoutingCorrection
@@ -202,6 +202,25 @@ def test_transfers_are_training_labels_with_latency_and_keep_the_silence_clock(s
     assert grievance.category.code == "roads" and grievance.first_response_at is None
     latency = transfer_latency(session)
     assert [(row.office, row.transfers, row.median_hours) for row in latency] == [("RV-N-WATER", 1, 5.0)]
+
+
+def test_a_transfer_is_the_sending_offices_event_and_names_where_it_went(session, model, clock):
+    grievance = submit(session, model, clock, "No water in our tole for 3 days, taps completely dry")
+    water, roads = office_by_code(session, "RV-N-WATER"), office_by_code(session, "RV-N-ROADS")
+    gopal = Actor(type=ActorType.STAFF, id="8", role=Role.OFFICER, office_id=water.id, name="Gopal Gurung")
+    clock.advance(hours=1)
+    transfer(session, grievance=grievance, to_office=roads, actor=gopal, now=clock.now, note="road works broke it")
+    session.flush()
+    routed, moved = [e for e in grievance.events if e.kind in (EventKind.ROUTED, EventKind.TRANSFERRED)]
+    assert (routed.kind, routed.office) == (EventKind.ROUTED, water)  # the first routing: where it went
+    assert (moved.kind, moved.office, moved.actor_name) == (EventKind.TRANSFERRED, water, "Gopal Gurung")
+    assert (moved.data["from_office"], moved.data["to_office"]) == ("RV-N-WATER", "RV-N-ROADS")
+    assert destinations(session, grievance.events) == {routed: water, moved: roads}
+    clock.advance(hours=1)
+    transfer(session, grievance=grievance, to_office=water, actor=OFFICER, now=clock.now, note="it is the pipe")
+    session.flush()
+    back = grievance.events[-1]
+    assert (back.kind, back.office, destinations(session, [back])) == (EventKind.TRANSFERRED, roads, {back: water})
 
 
 def test_the_transfer_that_reaches_the_limit_goes_to_oversight(session, model, clock):

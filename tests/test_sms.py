@@ -470,6 +470,7 @@ def test_escalate_by_sms_once_the_silence_deadline_has_passed(sms, session, cloc
     [grievance] = grievances_of(session)
     text(sms, f"ESCALATE {grievance.tracking_number}")
     assert "has until" in last_reply(session) and "ESCALATE" in last_reply(session)
+    assert "+0545 to answer" in last_reply(session)  # the deadline names its zone (the office's, Kathmandu)
     clock.now = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)  # past the 8 working hours for water
     sweep.run(session_factory, now=datetime(2026, 11, 17, 5, 0, tzinfo=UTC))  # nothing due yet
     text(sms, "escalate")  # their latest open grievance

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.outbox import OutboxMessage
 from escalation.models import Deadline, DeadlineKind
-from intake.models import EventKind, Grievance, GrievanceEvent, Role, StaffSession, Status
+from intake.models import EventKind, Grievance, GrievanceEvent, Role, StaffSession, StaffUser, Status
 from tests import builders
 from tests.conftest import START
 from tests.test_staff_signin import sign_in
@@ -111,6 +113,31 @@ def test_a_transfer_away_returns_to_the_inbox_and_a_duplicate_is_linked(browser,
                 note="A burst pipe under the road: roads must dig")
     assert moved.status_code == 303 and moved.headers["location"].startswith("/staff/inbox")
     assert browser.get(f"/staff/grievances/{water.tracking_number}").status_code == 404
+
+
+def test_a_transfer_names_both_offices_and_is_credited_to_the_officer_and_office_that_sent_it(browser, session,
+                                                                                               clock, water):
+    builders.staff(session, username="gopal", now=START)
+    session.scalar(select(StaffUser).where(StaffUser.username == "gopal")).display_name = "Gopal Gurung"
+    builders.staff(session, username="north.head", role=Role.OFFICE_HEAD, office="RV-N", now=START)
+    sign_in(browser, "gopal")
+    moved = act(browser, session, water.tracking_number, "transfer", office="RV-N-ROADS", category="roads",
+                note="A burst pipe under the road: roads must dig")
+    assert moved.status_code == 303
+    session.expire_all()
+    event = session.scalars(select(GrievanceEvent).where(GrievanceEvent.grievance_id == water.id,
+                                                         GrievanceEvent.kind == EventKind.TRANSFERRED)).one()
+    assert (event.office.code, event.data["from_office"], event.data["to_office"], event.actor_name) == (
+        "RV-N-WATER", "RV-N-WATER", "RV-N-ROADS", "Gopal Gurung")
+    clock.advance(hours=1)
+    sign_in(browser, "north.head")
+    page = browser.get(f"/staff/grievances/{water.tracking_number}")
+    assert page.status_code == 200
+    assert re.search(r"<strong>Transferred from Northbank Water Utility Branch to Northbank Roads and Public Works "
+                     r"Division</strong>[^<]*·[^<]*· Gopal Gurung \(officer\)", page.text), page.text
+    figures = {r["code"]: r for r in csv.DictReader(io.StringIO(browser.get("/staff/dashboard.csv").text))}
+    assert figures["RV-N-WATER"]["transfers_out"] == "1"  # the sender's figure, as before
+    assert figures["RV-N-ROADS"]["transfers_out"] in ("0", "")
 
 
 def test_a_manager_sees_a_masked_phone(browser, session, water):

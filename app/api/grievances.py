@@ -36,7 +36,8 @@ def create(body: GrievanceDraft, response: Response, session: SessionDep, princi
         response.headers["Idempotent-Replayed"] = "true"
     out = GrievanceOut.of(result.grievance, role=principal.role, with_events=True,
                           deadlines=_deadlines(session, result.grievance),
-                          links=_links(session, result.grievance, principal))
+                          links=_links(session, result.grievance, principal),
+                          destinations=queries.destinations(session, result.grievance.events))
     out.secret = result.secret
     response.headers["Location"] = f"/api/v1/grievances/{result.grievance.tracking_number}"
     return out
@@ -47,7 +48,8 @@ def read(tracking_number: str, session: SessionDep, principal: PrincipalDep) -> 
     """One grievance with its whole timeline, oldest event first."""
     grievance = queries.get_for_scope_or_404(session, tracking_number=tracking_number, scope=principal.scope)
     return GrievanceOut.of(grievance, role=principal.role, with_events=True, deadlines=_deadlines(session, grievance),
-                           links=_links(session, grievance, principal))
+                           links=_links(session, grievance, principal),
+                           destinations=queries.destinations(session, grievance.events))
 
 
 @router.get("", response_model=GrievancePage)
@@ -87,7 +89,8 @@ def act(tracking_number: str, body: ActionIn, session: SessionDep, principal: Pr
     if not principal.scope.allows(grievance):  # e.g. passed to the integrity unit: the sender no longer sees it
         return GrievanceOut.of(grievance, role=principal.role, with_events=False, deadlines=[]).redacted()
     return GrievanceOut.of(grievance, role=principal.role, with_events=True, deadlines=_deadlines(session, grievance),
-                           links=_links(session, grievance, principal))
+                           links=_links(session, grievance, principal),
+                           destinations=queries.destinations(session, grievance.events))
 
 
 def _deadlines(session: Session, grievance: Grievance) -> list[dict[str, Any]]:

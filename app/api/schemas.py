@@ -41,7 +41,8 @@ class EventOut(BaseModel):
     kind: str
     at: datetime
     actor: ActorOut
-    office: Ref | None
+    office: Ref | None = Field(description="The office the event is credited to; of a transfer, the one that sent it")
+    to_office: Ref | None = Field(default=None, description="Where a routed or transferred grievance went")
     from_status: str | None
     to_status: str | None
     note: str | None
@@ -49,11 +50,11 @@ class EventOut(BaseModel):
     public: bool
 
     @classmethod
-    def of(cls, event: GrievanceEvent) -> EventOut:
+    def of(cls, event: GrievanceEvent, *, to_office: Office | None = None) -> EventOut:
         return cls(id=event.id, kind=event.kind.value, at=event.at,
                    actor=ActorOut(type=event.actor_type.value, id=event.actor_id, role=event.actor_role,
                                   name=event.actor_name),
-                   office=_ref(event.office), from_status=_value(event.from_status),
+                   office=_ref(event.office), to_office=_ref(to_office), from_status=_value(event.from_status),
                    to_status=_value(event.to_status), note=event.note, data=event.data or {}, public=event.public)
 
 
@@ -139,7 +140,9 @@ class GrievanceOut(BaseModel):
 
     @classmethod
     def of(cls, grievance: Grievance, *, role: Role, with_events: bool, deadlines: list[dict[str, Any]],
-           links: list[LinkOut] | None = None) -> GrievanceOut:
+           links: list[LinkOut] | None = None,
+           destinations: dict[GrievanceEvent, Office] | None = None) -> GrievanceOut:
+        """`destinations`: intake.queries.destinations of its events, for each event's `to_office`."""
         return cls(
             tracking_number=grievance.tracking_number or "", status=grievance.status.value,
             channel=grievance.channel.value, text=grievance.text, language=grievance.language,
@@ -153,7 +156,8 @@ class GrievanceOut(BaseModel):
             silence_hours=_hours(grievance.received_at, grievance.first_response_at),
             resolution_hours=_hours(grievance.received_at, grievance.resolved_at),
             deadlines=[DeadlineOut(**d) for d in deadlines],
-            events=[EventOut.of(e) for e in grievance.events] if with_events else None,
+            events=[EventOut.of(e, to_office=(destinations or {}).get(e)) for e in grievance.events]
+            if with_events else None,
             routing=RoutingOut.of(grievance) if with_events else None, links=links,
         )
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from channels import news, survey_answers
 from channels.accept import accept
 from channels.sms.commands import Command, Kind, parse
 from classifier.similarity import similarity
+from core import times
 from core.errors import DomainError
 from core.i18n import guess_language, say, shipped
 from core.outbox import OPT_OUT_CONFIRMATION, OutboxChannel, enqueue
@@ -261,10 +260,10 @@ class _Conversation:
             text = say(self.language, "{tracking}: escalation requested. The next level is alerted within minutes.",
                        tracking=number)
         elif result is EscalationRequest.NOT_YET:
-            local = deadline.due_at.astimezone(ZoneInfo(self.context.timezone))
+            when = times.brief(deadline.due_at, zone=news.zone_of(grievance, default=self.context.timezone),
+                               language=self.language)
             text = say(self.language, "{tracking}: the office has until {date} to answer. You can send ESCALATE "
-                       "after that.", tracking=number,
-                       date=format_datetime(local, "d MMM HH:mm", locale=self.language))
+                       "after that.", tracking=number, date=when)
         elif result is EscalationRequest.ANSWERED:
             text = say(self.language, "{tracking}: the office has answered. Send STATUS {tracking} to see it.",
                        tracking=number)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from channels.accept import accept
 from channels.web.words import words
+from core import times
 from core.errors import InvalidInput
 from core.i18n import best, shipped
 from core.web import NowDep, SessionDep, SettingsDep
@@ -31,6 +32,7 @@ from routing.web import ModelDep, PolicyDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescaped (.html)
+times.install(templates.env)
 LANGUAGE_NAMES = {"en": "English", "ne": "नेपाली"}
 SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CITIZEN = Actor(type=ActorType.CITIZEN)

@@ -11,32 +11,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
+from channels.news import zone_of
 from channels.web.pages import language_of, page
 from channels.web.words import event_words, role_words, status_words, words
-from core import throttle
+from core import throttle, times
 from core.errors import Conflict, InvalidInput
 from core.settings import Settings
 from core.web import NowDep, SessionDep, SettingsDep
 from escalation.models import DeadlineKind
 from escalation.queries import current_deadlines
 from escalation.services import request_escalation, sync
-from intake import services, tracking
+from intake import queries, services, tracking
 from intake.actors import citizen_actor
-from intake.models import ActorType, EventKind, Grievance, GrievanceEvent, Status
+from intake.models import ActorType, EventKind, Grievance, GrievanceEvent, Office, Status
 
 router = APIRouter(include_in_schema=False)
 
 
 @dataclass(frozen=True)
 class Step:
-    at: str  # in the office's time
+    at: str  # as `_when` shows it
     what: str
     who: str
     note: str | None
@@ -82,7 +82,7 @@ async def act(request: Request, session: SessionDep, now: NowDep, settings: Sett
                 notice = w["reopened"]
             elif action == "escalate":
                 result, deadline = request_escalation(session, grievance=grievance, now=now)
-                notice = w[f"escalate_{result.value}"].format(date=_when(grievance)(deadline.due_at)
+                notice = w[f"escalate_{result.value}"].format(date=_when(grievance, language, settings)(deadline.due_at)
                                                               if deadline is not None else "")
             else:
                 raise InvalidInput("choose what to do", field="action")
@@ -120,7 +120,7 @@ def _verified(request: Request, session: SessionDep, now: datetime, settings: Se
 def _tracked(request: Request, session: SessionDep, grievance: Grievance, language: str, form: FormData, *,
              notice: str | None, error: str | None, status: int = 200) -> Response:
     """The page carries the number and secret in its forms (so each action is checked again); no cache keeps it."""
-    context = _view(session, grievance, language) | {
+    context = _view(session, grievance, language, request.app.state.settings) | {
         "notice": notice, "error": error, "secret": str(form.get("secret", ""))[:64].strip().upper()}
     answer = page(request, "tracked.html", language, context, status=status)
     answer.headers["Cache-Control"] = "no-store"
@@ -128,25 +128,29 @@ def _tracked(request: Request, session: SessionDep, grievance: Grievance, langua
 
 
 def _refused(request: Request, language: str, typed: str, until: datetime | None, *, status: int) -> Response:
+    """Wrong or locked out; the lockout's end in the service's zone, as no grievance is known yet."""
+    until_shown = times.shown(until, zone=request.app.state.settings.timezone, language=language) if until else ""
     return page(request, "track.html", language, {"number": typed, "error": "locked" if until else "wrong",
-                                                  "until": until.strftime("%H:%M") if until else ""}, status=status)
+                                                  "until": until_shown}, status=status)
 
 
-def _when(grievance: Grievance) -> Callable[[datetime], str]:
-    """Times in the office's own timezone: the one its deadlines are counted in."""
-    zone = ZoneInfo(grievance.office.timezone if grievance.office else "UTC")
-    return lambda moment: moment.astimezone(zone).strftime("%d %b %Y, %H:%M")
+def _when(grievance: Grievance, language: str, settings: Settings) -> Callable[[datetime], str]:
+    """Times as every page shows them, in the zone `zone_of` gives the citizen, named."""
+    zone = zone_of(grievance, default=settings.timezone)
+    return lambda moment: times.shown(moment, zone=zone, language=language)
 
 
-def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str, object]:
-    when = _when(grievance)
+def _view(session: SessionDep, grievance: Grievance, language: str, settings: Settings) -> dict[str, object]:
+    when = _when(grievance, language, settings)
     kinds, roles = event_words(language), role_words(language)
+    public = session.scalars(select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id,
+                                                          GrievanceEvent.public).order_by(GrievanceEvent.at,
+                                                                                          GrievanceEvent.id)).all()
+    went = queries.destinations(session, public)
     steps = []
-    for event in session.scalars(select(GrievanceEvent).where(GrievanceEvent.grievance_id == grievance.id,
-                                                              GrievanceEvent.public).order_by(GrievanceEvent.at,
-                                                                                              GrievanceEvent.id)):
-        steps.append(Step(at=when(event.at), what=_what(event, kinds, language), who=_who(event, roles, language),
-                          note=event.note if _shows_note(event) else None))
+    for event in public:
+        steps.append(Step(at=when(event.at), what=_what(event, went.get(event), kinds, language),
+                          who=_who(event, roles, language), note=event.note if _shows_note(event) else None))
     expected = {d["kind"]: d for d in current_deadlines(session, [grievance.id])[grievance.id]}  # as the API
     dates = []
     for kind, label in ((DeadlineKind.FIRST_RESPONSE, "expected_response"),
@@ -161,10 +165,13 @@ def _view(session: SessionDep, grievance: Grievance, language: str) -> dict[str,
             "unanswered": silent is not None and silent["met_at"] is None}
 
 
-def _what(event: GrievanceEvent, kinds: dict[str, str], language: str) -> str:
-    if event.kind is EventKind.ROUTED or event.kind is EventKind.TRANSFERRED:
-        w = words(language)
-        return w["routed_to"].format(office=event.office.name_in(language)) if event.office else w["routed_triage"]
+def _what(event: GrievanceEvent, to: Office | None, kinds: dict[str, str], language: str) -> str:
+    """A routing names where it went; a transfer also the office it left (the one credited with it)."""
+    w = words(language)
+    if event.kind is EventKind.TRANSFERRED and to is not None and event.office is not None:
+        return w["transferred"].format(from_office=event.office.name_in(language), to_office=to.name_in(language))
+    if event.kind is EventKind.ROUTED or (event.kind is EventKind.TRANSFERRED and to is not None):
+        return w["routed_to"].format(office=to.name_in(language)) if to else w["routed_triage"]
     return kinds.get(event.kind.value, event.kind.value)
 
 
