@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install dev chromium clean messages
+.PHONY: run test lint install dev chromium clean messages docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,14 @@ lint: dev
 
 ## messages: extract every say(language, "...") text into the template and update each language's catalogue
 messages: dev
-	$(BIN)/pybabel extract -k say:2 --no-default-keywords --no-location --sort-output --project=OpenRedress \
+	$(BIN)/pybabel extract -k say:2 -k Figure:2 --no-default-keywords --no-location --sort-output --project=OpenRedress \
 		--version=0.1 --msgid-bugs-address=none -o core/locale/messages.pot core intake routing escalation surveys channels dashboards app
 	$(BIN)/pybabel update -i core/locale/messages.pot -d core/locale -D messages --no-fuzzy-matching \
 		--ignore-obsolete --width=120
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+
+## docs: write docs/kpis.md from the figures' registry (dashboards/figures.py); a test fails when it is stale
+docs: install
+	$(BIN)/python -c "from dashboards.figures import markdown; open('docs/kpis.md', 'w').write(markdown())"

@@ -84,10 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     ical.add_argument("file", type=Path, help="an .ics file")
     ical.set_defaults(handler=_calendar_import)
 
-    pack = commands.add_parser("meeting-pack", help="write the weekly complaint meeting's pack as one HTML file")
-    pack.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    pack = commands.add_parser("meeting-pack", help="write the weekly complaint meeting's pack as one HTML, JSON or "
+                               "PDF file")
+    pack.add_argument("--week", default=None, help="ISO week, e.g. 2026-W47 (default: the last complete week, in the "
+                      "office's timezone)")
     pack.add_argument("--office", default="", help="office code (default: the top of the tree); its subtree")
-    pack.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    pack.add_argument("--format", choices=["html", "json", "pdf"], default=None, dest="format",
+                      help="what to write (default: the --out file's extension, .json or .pdf, else html)")
+    pack.add_argument("--out", type=Path, required=True, help="the file to write")
     pack.set_defaults(handler=_meeting_pack)
 
     cli_models.add_commands(commands)
@@ -264,16 +268,20 @@ def _calendar_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def _meeting_pack(settings: Settings, args: argparse.Namespace) -> int:
     from core.db import make_sessionmaker
-    from dashboards.meeting_page import pack_file
+    from dashboards.meeting_files import format_for, pack_file
 
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # it warns of every CSS rule it does not print
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    fmt = format_for(args.out, args.format)
     with make_sessionmaker(_engine(settings))() as session:
-        html = pack_file(session, office_code=args.office, week=args.week, now=utcnow())
+        built, data = pack_file(session, office_code=args.office, week=args.week, now=utcnow(), fmt=fmt,
+                                min_count=settings.kpi_min_count)
     try:
-        args.out.write_text(html, encoding="utf-8")
+        args.out.write_bytes(data)
     except OSError as exc:
         print(f"redress: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
         return 1
-    print(f"meeting pack for {args.week} written to {args.out}")
+    print(f"meeting pack for {built.week}, {built.office.code}, written to {args.out} ({fmt})")
     return 0
 
 

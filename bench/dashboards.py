@@ -1,11 +1,12 @@
-"""Staff pages at scale: the inbox and the dashboard over 1,000,000 grievances.
+"""Staff and public pages at scale: the inbox, the dashboard, the public figures over 1,000,000 grievances.
 
 For each database (SQLite; PostgreSQL with --pg or REDRESS_TEST_DATABASE_URL) this migrates a fresh
 database, loads the demo directory, bulk-seeds grievances over the last year across the demo offices
 (a tenth still open, each grievance with its first-response and resolution deadlines), runs the
 `rollups` job (timing its first count of the whole year, and a recount of 20 changed days as a later
 run does), starts `redress serve`, signs in an officer, a district head and a province manager, and
-times each page over loopback. Prints p50 and p95 per page and role. Target: p95 < 300 ms.
+times each page over loopback; then the public pages, the open-data file and the KPI API (one count, the
+same figures as the dashboard's). Prints p50 and p95 per page and role. Target: p95 < 300 ms.
 
     .venv/bin/python bench/dashboards.py [--grievances 1000000] [--requests 30] [--pg URL] [--databases ...]
 """
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from app import migrate, schema  # noqa: E402, F401 - schema: every table mapped
-from app.demo import DIRECTORY  # noqa: E402
+from app.demo import DIRECTORY, load_staff  # noqa: E402
 from core.db import bulk_insert, make_engine, make_sessionmaker, transaction  # noqa: E402
 from dashboards import rollups  # noqa: E402
 from dashboards.auth import token_hash  # noqa: E402
@@ -58,6 +59,8 @@ CHANNELS = [Channel.SMS, Channel.WEB, Channel.CALL_CENTRE, Channel.TELEGRAM]
 SEATS = [("officer", "rv-n-water.officer"), ("district head", "rv-n.head"), ("province manager", "rv.manager")]
 PAGES = [("inbox", "/staff/inbox"), ("inbox, overdue", "/staff/inbox?overdue=1"),
          ("dashboard, 8 weeks", "/staff/dashboard"), ("meeting pack", "/staff/meeting")]
+PUBLIC = [("public, 90 days", "/public"), ("public office page", "/public/offices/RV-N-WATER"),
+          ("open data, offices", "/open-data/offices.csv")]
 
 
 def seed(factory, *, grievances: int) -> None:  # noqa: ANN001
@@ -131,7 +134,8 @@ def bench(url: str, *, grievances: int, requests: int) -> list[tuple[str, str, f
             migrate.upgrade(engine)
             factory = make_sessionmaker(engine)
             with transaction(factory) as session:
-                load_file(session, path=DIRECTORY, now=NOW, staff_password="bench-password")
+                load_file(session, path=DIRECTORY, actor="bench", now=NOW)
+                load_staff(session, now=NOW)
             seed(factory, grievances=grievances)
             settle(engine)
             count_rollups(factory)
@@ -148,9 +152,9 @@ def bench(url: str, *, grievances: int, requests: int) -> list[tuple[str, str, f
                 wait_ready(base)
                 out = []
                 with httpx.Client(base_url=base, timeout=120) as client:
-                    for seat, _ in SEATS:
-                        cookie = {"Cookie": f"__Host-redress_session={tokens[seat]}"}
-                        for page, path in PAGES:
+                    for seat, _ in [*SEATS, ("anyone", "")]:
+                        cookie = {"Cookie": f"__Host-redress_session={tokens[seat]}"} if seat in tokens else {}
+                        for page, path in PAGES if seat in tokens else PUBLIC:
                             client.get(path, headers=cookie)  # warm
                             times = []
                             for _ in range(requests):

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
-KEYWORDS = {"say": (2,)}  # for extraction: the second argument of say() is the message
+KEYWORDS = {"say": (2,), "Figure": (2,)}  # for extraction: say()'s message, a figure's label
 
 
 @lru_cache(maxsize=1)

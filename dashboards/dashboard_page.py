@@ -10,12 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from core.errors import NotFound
 from core.web import NowDep, SessionDep, SettingsDep
-from dashboards import kpis
+from dashboards import figures, kpis
 from dashboards.pages import render
 from dashboards.signin import Staff, StaffDep
-from intake import queries
 from intake.access import subtree
 from intake.models import Office
 from surveys import results
@@ -24,6 +22,8 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 TABLES = ("offices", "categories", "channels", "areas", "weeks")
 Code = Annotated[str, Query(max_length=32)]
 Weeks = Annotated[int, Query(ge=1, le=104)]
+COLUMNS = ("received", "open", "overdue", "silence_median_hours", "silence_p90_hours", "within_deadline_share",
+           "resolution_median_hours", "escalations", "transfers_out", "satisfaction_mean")  # of figures.FIGURES
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -36,7 +36,8 @@ def dashboard(request: Request, session: SessionDep, staff: StaffDep, now: NowDe
                                     until=now, min_count=settings.kpi_min_count, timezone=node.timezone)
     return render(request, "dashboard.html", staff, {"board": board, "weeks": weeks, "peak": peak,
                                                      "min_count": settings.kpi_min_count, "tables": TABLES,
-                                                     "surveyed": surveyed})
+                                                     "surveyed": surveyed, "figures": figures.BY_CODE, "now": now,
+                                                     "columns": COLUMNS})
 
 
 @router.get("/dashboard.csv")
@@ -53,31 +54,24 @@ def dashboard_csv(session: SessionDep, staff: StaffDep, now: NowDep, settings: S
     else:
         rows = {"offices": board.children, "categories": board.categories, "channels": board.channels,
                 "areas": board.areas}[table]
-        writer.writerow(["code", "name", "received", "open", "overdue", "answered", "silence_median_hours",
-                         "silence_p90_hours", "within_deadline_share", "resolved", "resolution_median_hours",
-                         "escalations", "transfers_out", "transfer_median_hours", "published", "received_per_week"])
+        writer.writerow(["code", "name", *figures.CODES, "published", "received_per_week"])
         for row in [*rows, board.total]:
-            writer.writerow([row.key, row.name, row.received, row.open, row.overdue, row.answered,
-                             _blank(row.silence_median), _blank(row.silence_p90), _blank(row.within_share),
-                             row.resolved, _blank(row.resolution_median), row.escalations,
-                             row.transfers_out, _blank(row.transfer_median), row.published,
-                             ";".join(str(count) for count in row.weekly)])
+            writer.writerow([row.key, row.name, *(_blank(row.figures[code]) for code in figures.CODES),
+                             row.published, ";".join(str(count) for count in board.weekly(row))])
     name = f"redress-{table}-{node.code}-{board.since.date().isoformat()}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@router.get("/figures", response_class=HTMLResponse)
+def definitions(request: Request, staff: StaffDep) -> Response:
+    """What every figure means (the registry docs/kpis.md is written from)."""
+    return render(request, "figures_page.html", staff, {"figures": figures.FIGURES})
+
+
 def office_in_view(session: SessionDep, staff: Staff, code: str) -> Office:
     """The office asked for, if the caller sees its work; by default their own office (or the top)."""
-    if code:
-        office = session.scalar(select(Office).where(Office.code == code.upper()))
-    elif staff.scope.office_ids is not None:
-        office = session.get(Office, staff.scope.office_id)
-    else:
-        office = queries.root_office(session)
-    if office is None or (staff.scope.office_ids is not None and office.id not in staff.scope.office_ids):
-        raise NotFound(f"no office {code!r} among those whose work you see")
-    return office
+    return kpis.node_in_view(session, scope=staff.scope, code=code)
 
 
 def offices_in_view(session: SessionDep, staff: Staff, node: Office) -> frozenset[int]:
@@ -87,4 +81,5 @@ def offices_in_view(session: SessionDep, staff: Staff, node: Office) -> frozense
 
 
 def _blank(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """A withheld figure is an empty cell; a number as the API and open data write it."""
+    return "" if value is None else str(value)

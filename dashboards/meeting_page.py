@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput
+from core.i18n import SOURCE_LANGUAGE
 from core.web import NowDep, SessionDep
 from dashboards import meeting, services
 from dashboards.dashboard_page import office_in_view
-from dashboards.pages import KIND_WORDS, render, templates
+from dashboards.pages import KIND_WORDS, render
 from dashboards.signin import FormDep, StaffDep
 from intake import queries
-from intake.access import scope_for, subtree
-from intake.models import Role
+from intake.access import subtree
 
 router = APIRouter(prefix="/staff/meeting", include_in_schema=False)
 Text = Annotated[str, Query(max_length=32)]
@@ -27,9 +26,10 @@ Text = Annotated[str, Query(max_length=32)]
 def pack(request: Request, session: SessionDep, staff: StaffDep, now: NowDep, week: Text = "",
          office: Text = "") -> Response:
     node = office_in_view(session, staff, office)
-    built = meeting.build(session, scope=staff.scope, office=node, week=week or meeting.iso_week(now), now=now,
+    built = meeting.build(session, scope=staff.scope, office=node, now=now,
+                          week=week or meeting.iso_week(now, timezone=node.timezone),
                           min_count=request.app.state.settings.kpi_min_count)
-    return render(request, "meeting.html", staff, _context(session, built, editable=True))
+    return render(request, "meeting.html", staff, page_context(session, built, editable=True))
 
 
 @router.post("/actions", response_class=HTMLResponse)
@@ -45,7 +45,7 @@ def record(request: Request, session: SessionDep, staff: StaffDep, form: FormDep
     except DomainError as error:
         built = meeting.build(session, scope=staff.scope, office=node, week=week, now=now,
                               min_count=request.app.state.settings.kpi_min_count)
-        return render(request, "meeting.html", staff, _context(session, built, editable=True, error=str(error)),
+        return render(request, "meeting.html", staff, page_context(session, built, editable=True, error=str(error)),
                       status=error.status)
     return RedirectResponse(f"/staff/meeting?week={week}&office={node.code}#decided", status_code=303)
 
@@ -60,28 +60,14 @@ def close(request: Request, item_id: int, session: SessionDep, staff: StaffDep, 
     return RedirectResponse(f"/staff/meeting?week={week}&office={node.code}#carried", status_code=303)
 
 
-def pack_file(session: Any, *, office_code: str, week: str, now: datetime) -> str:
-    """The pack as one self-contained HTML file (styles inline, no forms) for `redress meeting-pack`.
-
-    It is what a manager of that office sees: its whole subtree, integrity complaints left to oversight.
-    """
-    node = queries.office_by_code(session, office_code) if office_code else queries.root_office(session)
-    if node is None:
-        raise NotFound(f"no office {office_code!r}; GET /api/v1/offices lists them")
-    scope = scope_for(session, role=Role.MANAGER, office_id=node.id)
-    built = meeting.build(session, scope=scope, office=node, week=week, now=now)
-    css = (Path(__file__).parent / "static" / "staff.css").read_text(encoding="utf-8")
-    return templates.get_template("meeting.html").render(
-        **_context(session, built, editable=False), staff=None, standalone=True, css=css)
-
-
-def _context(session: Any, built: meeting.Pack, *, editable: bool, error: str | None = None) -> dict[str, Any]:
+def page_context(session: Any, built: meeting.Pack, *, editable: bool, error: str | None = None) -> dict[str, Any]:
+    """What meeting.html needs besides the pack: the page and the file (`meeting_files`) render it alike."""
     offices = queries.offices(session)
     inside = subtree({o.id: o.parent_id for o in offices}, built.office.id)
     owners = [o for o in offices if o.id in inside]
     return {"p": built, "kind_words": KIND_WORDS, "editable": editable, "error": error,
-            "owners": [(o.code, o.name) for o in owners], "local": lambda at: at.astimezone(
-                built.start.tzinfo).strftime("%a %d %b %H:%M")}
+            "owners": [(o.code, o.name) for o in owners],
+            "zone": built.office.timezone, "language": SOURCE_LANGUAGE}  # the week is on the office's calendar
 
 
 def _field(form: Any, name: str, limit: int = 64) -> str:

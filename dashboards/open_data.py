@@ -40,9 +40,9 @@ def download(table: Annotated[str, Path(max_length=16)], fmt: Annotated[str, Pat
         fields = FEED_FIELDS
     else:
         by = "office" if table == "offices" else "category"
-        rows = [row.fields() for row in public.league(session, by=by, since=since, now=now,
-                                                      min_count=settings.kpi_min_count)]
-        fields = tuple(rows[0]) if rows else ("code", "name", "published")
+        rows = [public.fields(row) for row in public.league(session, by=by, since=since, now=now,
+                                                            min_count=settings.kpi_min_count)]
+        fields = public.CODES
     name = f"redress-{table}-{now.date().isoformat()}-{days}d.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "json":

@@ -1,8 +1,9 @@
 """Public responsiveness figures: per office and per category, over the grievances anyone may know about.
 
-Integrity grievances are left out of every public figure (they concern individual staff); every figure
-below the minimum count is withheld (no figures about individuals). The same rows feed the public pages
-and the open-data files, so they always agree.
+Integrity grievances are left out of every public figure (they concern individual staff); grievances not
+placed yet count, in a row of their own; every figure below the minimum count is withheld (no figures
+about individuals). The rows come from the one count and registry every staff page reads
+(`dashboards.counts`, `dashboards.figures`), and feed both the public pages and the open-data files.
 """
 
 from __future__ import annotations
@@ -11,84 +12,54 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation.queries import SilenceRow, silence
-from intake.models import Category, Confidentiality, Grievance, GrievanceEvent, Office
-from surveys.results import Line, satisfaction
+from dashboards import counts, figures
+from dashboards.counts import Row
+from intake.models import Confidentiality, Grievance, Office
 
 PUBLIC = Grievance.confidentiality != Confidentiality.INTEGRITY
 By = Literal["office", "category"]
 
 
-@dataclass(frozen=True)
-class PublicRow:
-    code: str
-    name: str
-    figures: SilenceRow
-    missed_deadlines: int  # deadlines that passed unmet (each escalated once to the office head)
-    satisfaction: Line | None  # survey answers, offices only
-
-    def fields(self) -> dict[str, object]:
-        """The flat record of the open-data files (docs/open-data.md)."""
-        f, s = self.figures, self.satisfaction
-        return {"code": self.code, "name": self.name, "received": f.count, "answered": f.answered,
-                "silence_median_hours": f.silence_median_hours, "silence_p90_hours": f.silence_p90_hours,
-                "within_deadline_share": f.within_deadline_share, "resolved": f.resolved,
-                "resolution_median_hours": f.resolution_median_hours,
-                "resolution_p90_hours": f.resolution_p90_hours,
-                "missed_deadlines": self.missed_deadlines if f.published else None,
-                "survey_answers": s.answered if s else None,
-                "satisfaction_mean": s.mean if s else None, "published": f.published}
+def fields(row: Row) -> dict[str, object]:
+    """The flat record of the open-data files (docs/open-data.md): code, name, every figure, published."""
+    return {"code": row.key, "name": row.name, **row.figures, "published": row.published}
 
 
-def league(session: Session, *, by: By, since: datetime, now: datetime, min_count: int) -> list[PublicRow]:
-    """Every office (or category) with grievances in the period, most responsive first, withheld rows last."""
-    rows = silence(session, where=PUBLIC, since=since, now=now, by=by, min_count=min_count)
-    missed = _missed(session, by=by, since=since)
-    surveyed: dict[str, Line] = {}
-    if by == "office":
-        offices = set(session.scalars(select(Office.id)))
-        surveyed = {line.key: line for line in satisfaction(session, office_ids=offices, since=since, until=now,
-                                                             min_count=min_count, timezone="UTC").offices}
-    out = [PublicRow(r.key, r.name, r, missed.get(r.key, 0), surveyed.get(r.key) if by == "office" else None)
-           for r in rows]
-    return sorted(out, key=lambda r: (not r.figures.published, -(r.figures.within_deadline_share or 0),
-                                      r.figures.silence_median_hours or 0, r.code))
+def league(session: Session, *, by: By, since: datetime, now: datetime, min_count: int,
+           until: datetime | None = None) -> list[Row]:
+    """Every office (or category) with grievances or events in the period, most responsive first, withheld
+    rows last."""
+    rows = counts.rows(session, _count(session, since=since, until=until or now, now=now), by=by,
+                       min_count=min_count)
+    return sorted(rows, key=lambda r: (not r.published, -(r.figures["within_deadline_share"] or 0),
+                                       r.figures["silence_median_hours"] or 0, r.key))
 
 
-def _missed(session: Session, *, by: By, since: datetime) -> dict[str, int]:
-    if by == "office":
-        query = (select(Office.code, func.count()).join(GrievanceEvent, GrievanceEvent.office_id == Office.id)
-                 .join(Grievance, Grievance.id == GrievanceEvent.grievance_id).group_by(Office.code))
-    else:
-        query = (select(Category.code, func.count()).join(Grievance, Grievance.category_id == Category.id)
-                 .join(GrievanceEvent, GrievanceEvent.grievance_id == Grievance.id).group_by(Category.code))
-    query = query.where(GrievanceEvent.level == 1, GrievanceEvent.at >= since, PUBLIC)
-    return dict(session.execute(query).all())
+def _count(session: Session, *, since: datetime, until: datetime, now: datetime) -> counts.Counts:
+    offices = set(session.scalars(select(Office.id)))
+    return counts.count(session, offices=offices, integrity=False, unplaced=True, since=since, until=until,
+                        now=now)
 
 
 @dataclass(frozen=True)
 class Month:
     start: date
-    figures: SilenceRow | None  # None: nothing received that month
+    row: Row | None  # None: nothing received that month
 
 
 def monthly(session: Session, *, by: By, code: str, months: int, now: datetime, min_count: int) -> list[Month]:
     """The last `months` calendar months of one office or category, oldest first."""
-    column, model = (Grievance.office_id, Office) if by == "office" else (Grievance.category_id, Category)
-    key = session.scalar(select(model.id).where(model.code == code))
     first = date(now.year, now.month, 1)
-    starts = [_add_months(first, -n) for n in range(months - 1, -1, -1)]
     out = []
-    for start in starts:
+    for start in [_add_months(first, -n) for n in range(months - 1, -1, -1)]:
+        end = _add_months(start, 1)
         begin = datetime(start.year, start.month, 1, tzinfo=now.tzinfo)
-        end_day = _add_months(start, 1)
-        end = datetime(end_day.year, end_day.month, 1, tzinfo=now.tzinfo)
-        rows = silence(session, where=PUBLIC & (column == key) & (Grievance.received_at < end), since=begin,
-                       now=now, by=by, min_count=min_count)
-        out.append(Month(start, rows[0] if rows else None))
+        counted = _count(session, since=begin, until=datetime(end.year, end.month, 1, tzinfo=now.tzinfo), now=now)
+        row = next((r for r in counts.rows(session, counted, by=by, min_count=min_count) if r.key == code), None)
+        out.append(Month(start, row if row is not None and row.tally.received else None))
     return out
 
 
@@ -99,3 +70,6 @@ def _add_months(day: date, months: int) -> date:
 
 def period(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
+
+
+CODES = ("code", "name", *figures.CODES, "published")  # the open-data files' columns, in order

@@ -66,7 +66,7 @@ def _detail(request: Request, session: SessionDep, now: NowDep, settings: Settin
         raise NotFound(f"no {by} {code!r}")
     since = public.period(now, days)
     row = next((r for r in public.league(session, by=by, since=since, now=now, min_count=settings.kpi_min_count)
-                if r.code == found.code), None)
+                if r.key == found.code), None)
     months = public.monthly(session, by=by, code=found.code, months=12, now=now, min_count=settings.kpi_min_count)
     context = _context(request, settings, lang, days) | {"by": by, "subject": found, "row": row, "months": months}
     return templates.TemplateResponse(request, "public_detail.html", context)

@@ -31,6 +31,8 @@ def words(language: str) -> dict[str, str]:
         "back": say(language, "All offices"),
         "data": say(language, "Download these figures as open data:"),
         "complain": say(language, "Make a complaint"),
+        "not_placed": say(language, "Not yet passed to an office"),
+        "not_given": say(language, "Kind not yet known"),
     }
 
 

@@ -43,10 +43,11 @@ def facets(category_id: int | None, channel: str, area: str | None) -> list[tupl
             ("area", area or "")]
 
 
-def count(session: Session, *, where: list[ColumnElement[bool]], now: datetime,
-          window: bool = True) -> dict[tuple[date, bool, int, str, str], Tally]:
-    """Tally the routed grievances matching `where`, as they stand at `now`, by day, integrity, office and
-    facet. With `window` false only their open state counts (the days before a dashboard's period)."""
+def count(session: Session, *, where: list[ColumnElement[bool]], now: datetime, window: bool = True,
+          unplaced: bool = False) -> dict[tuple[date, bool, int | None, str, str], Tally]:
+    """Tally the routed grievances (with `unplaced`, those with no office yet) matching `where`, as they stand
+    at `now`, by day, integrity, office and facet. With `window` false only their open state counts (the days
+    before a period)."""
     first = aliased(Deadline)
     nearest = (select(func.min(Deadline.due_at)).where(Deadline.grievance_id == Grievance.id,
                                                        Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
@@ -55,10 +56,10 @@ def count(session: Session, *, where: list[ColumnElement[bool]], now: datetime,
                     Grievance.confidentiality, Grievance.status, Grievance.received_at, Grievance.first_response_at,
                     Grievance.resolved_at, first.due_at, first.met_at, nearest)
              .outerjoin(first, (first.grievance_id == Grievance.id) & (first.kind == DeadlineKind.FIRST_RESPONSE))
-             .where(Grievance.office_id.is_not(None), *where))
+             .where(Grievance.office_id.is_(None) if unplaced else Grievance.office_id.is_not(None), *where))
     if not window:
         query = query.where(Grievance.status.in_(sorted(OPEN_STATUSES)))
-    tallies: dict[tuple[date, bool, int, str, str], Tally] = defaultdict(Tally)
+    tallies: dict[tuple[date, bool, int | None, str, str], Tally] = defaultdict(Tally)
     for (office_id, category_id, channel, area, confidentiality, status, received, answered, resolved, first_due,
          first_met, nearest_due) in session.execute(query):
         head = (received.date(), confidentiality == Confidentiality.INTEGRITY, office_id)
@@ -139,42 +140,48 @@ def kept_days(session: Session, now: datetime) -> set[date]:
     return {day for day, at in session.execute(select(KpiComputed.day, KpiComputed.computed_at)) if at <= now}
 
 
-def read(session: Session, *, offices: Iterable[int], integrity: bool, since: date,
+def read(session: Session, *, offices: Iterable[int], integrity: bool, since: datetime, until: datetime,
          now: datetime) -> Iterator[tuple[date | None, int, str, str, Tally]]:
-    """The tallies of `offices` at `now`: per day (or week), office and facet from `since` on; then, with day
-    None, the open state of the grievances received before `since`. Kept weeks and days are read as of their
-    last count, the days not counted yet are counted live."""
+    """The tallies of `offices` at `now` for the grievances received in [since, until): per day (or week),
+    office and facet; then, with day None, the open state of those received before `since`. Whole days
+    come from the kept weeks and days, as of their last count; the days not counted yet, and the parts of
+    days at either end of the period, are counted live with the same code, so any period is exact."""
     offices = sorted(offices)
     kept = kept_days(session, now)
-    weeks, days, missing = [], [], []
-    monday = since
-    while monday <= now.date():
+    end = end_of(until, now)
+    first, last = _day_from(since), _day_to(end)  # the whole days of the period: [first, last)
+    whole = [first + timedelta(days=i) for i in range((last - first).days)]
+    live: list[tuple[datetime | None, datetime]] = (
+        [(since, _at(first)), (_at(last), end)] if whole else [(since, end)])
+    weeks, days = [], []
+    for day in whole:
+        monday = day - timedelta(days=day.weekday())
         span = [monday + timedelta(days=i) for i in range(7)]
-        if all(day in kept for day in span):
-            weeks.append(monday)
+        if all(d in kept and first <= d < last for d in span):
+            if day == monday:
+                weeks.append(monday)
+        elif day in kept:
+            days.append(day)
         else:
-            days.extend(day for day in span if day in kept)
-            missing.extend(day for day in span if day not in kept and day <= now.date())
-        monday += timedelta(days=7)
+            live.append((_at(day), _at(day + timedelta(days=1))))
     mine = [KpiRollup.office_id.in_(offices)] + ([] if integrity else [KpiRollup.integrity.is_(False)])
-    live = [Grievance.office_id.in_(offices)] + (
+    grievances = [Grievance.office_id.in_(offices)] + (
         [] if integrity else [Grievance.confidentiality != Confidentiality.INTEGRITY])
-    first = min([*kept, since])
-    missing_before = [(None, first), *_runs(day for day in (first + timedelta(days=i)
-                                                             for i in range((since - first).days)) if day not in kept)]
 
     for span, firsts in ((7, weeks), (1, days)):
         for start in range(0, len(firsts), 500):
             for row in session.execute(select(*KEY, *FIGURES).where(
                     *mine, KpiRollup.days == span, KpiRollup.day.in_(firsts[start:start + 500]))):
                 yield row.day, row.office_id, row.facet, row.value, Tally.from_row(row)
-    if missing:
+    live = _merged(*((a, b) for a, b in live if a is None or a < b))
+    if live:
         for (day, _, office_id, facet, value), counted in count(
-                session, where=[*live, _within(_runs(missing))], now=now).items():
+                session, where=[*grievances, _within(live)], now=now).items():
             yield day, office_id, facet, value, counted
 
-    earlier = [*mine, KpiRollup.days == 1, KpiRollup.day < since,
-               or_(false(), *(and_(KpiRollup.day >= a, KpiRollup.day < b) for a, b in _runs(kept)))]
+    before = [day for day in sorted(kept) if _at(day + timedelta(days=1)) <= since]  # whole days before the period
+    earlier = [*mine, KpiRollup.days == 1, or_(false(), *(and_(KpiRollup.day >= a, KpiRollup.day < b)
+                                                          for a, b in _runs(before)))]
     for office_id, facet, value, open_, overdue in session.execute(
             select(KpiRollup.office_id, KpiRollup.facet, KpiRollup.value, func.sum(KpiRollup.open),
                    func.sum(KpiRollup.overdue))
@@ -185,25 +192,66 @@ def read(session: Session, *, offices: Iterable[int], integrity: bool, since: da
             .where(*earlier, KpiRollup.overdue_at.is_not(None))):
         yield None, office_id, facet, value, Tally(overdue_at=list(overdue_at))
     for (_, _, office_id, facet, value), counted in count(
-            session, where=[*live, _within(missing_before)], now=now, window=False).items():
+            session, where=[*grievances, _within(_gaps(before, since))], now=now, window=False).items():
         yield None, office_id, facet, value, counted
 
 
-def _within(runs: list[tuple[date | None, date]]) -> ColumnElement[bool]:
-    """Received on one of the days of `runs` (a run from None: every day before its end)."""
-    return or_(false(), *(and_(Grievance.received_at >= _at(a), Grievance.received_at < _at(b)) if a
-                          else Grievance.received_at < _at(b) for a, b in runs))
+def end_of(until: datetime, now: datetime) -> datetime:
+    """Where a period asked up to `until` really ends: nothing has happened after now, and what happened at
+    this very instant counts (a period that ends now includes it)."""
+    return until if until < now else now + timedelta(microseconds=1)
 
 
-def _runs(days: Iterable[date]) -> list[tuple[date | None, date]]:
+def _within(spans: list[tuple[datetime | None, datetime]]) -> ColumnElement[bool]:
+    """Received in one of `spans` (a span from None: any time before its end)."""
+    return or_(false(), *(and_(Grievance.received_at >= a, Grievance.received_at < b) if a is not None
+                          else Grievance.received_at < b for a, b in spans))
+
+
+def _merged(*spans: tuple[datetime | None, datetime]) -> list[tuple[datetime | None, datetime]]:
+    """Touching spans joined, so the live count's condition stays short."""
+    out: list[tuple[datetime | None, datetime]] = []
+    for a, b in sorted(spans, key=lambda s: (s[0] is not None, s[0] or s[1])):
+        if out and a is not None and out[-1][1] >= a:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _gaps(kept: list[date], until: datetime) -> list[tuple[datetime | None, datetime]]:
+    """The time before `until` not covered by the kept days (sorted): what must be counted live."""
+    gaps: list[tuple[datetime | None, datetime]] = []
+    cursor: datetime | None = None
+    for a, b in _runs(kept):
+        if cursor is None or cursor < _at(a):
+            gaps.append((cursor, _at(a)))
+        cursor = _at(b)
+    if cursor is None or cursor < until:
+        gaps.append((cursor, until))
+    return gaps
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     """Consecutive days as (first, day after the last) pairs."""
-    runs: list[tuple[date | None, date]] = []
+    runs: list[tuple[date, date]] = []
     for day in sorted(days):
         if runs and runs[-1][1] == day:
             runs[-1] = (runs[-1][0], day + timedelta(days=1))
         else:
             runs.append((day, day + timedelta(days=1)))
     return runs
+
+
+def _day_from(moment: datetime) -> date:
+    """The first whole UTC day at or after `moment`."""
+    day = moment.astimezone(UTC).date()
+    return day if _at(day) >= moment else day + timedelta(days=1)
+
+
+def _day_to(moment: datetime) -> date:
+    """The day after the last whole UTC day ending at or before `moment`."""
+    return moment.astimezone(UTC).date()
 
 
 def _at(day: date) -> datetime:

@@ -7,6 +7,10 @@ silence grows, a deadline passes. For those a tally keeps the instants (`waiting
 exactly, as long as no write has touched its grievances since (those are marked and recounted).
 
 Times are kept in histogram buckets: a tenth of an hour below two days, whole hours above.
+
+Events in the period (escalations, transfers, survey answers) are added by `dashboards.counts` to the same
+tally, credited to the office they belong to and the grievance's category, channel and area; the rollups
+keep only the grievances' own figures.
 """
 
 from __future__ import annotations
@@ -49,12 +53,22 @@ class Tally:
     waiting: list[int] = field(default_factory=list)  # unanswered: when received (silence so far grows)
     judge_at: list[int] = field(default_factory=list)  # first-response deadlines not yet passed, unmet
     overdue_at: list[int] = field(default_factory=list)  # open: the nearest running deadline, not yet passed
+    escalations: int = 0  # escalation steps in the period, credited to the office whose deadline it was
+    missed: int = 0  # of those, first steps: a deadline that passed unmet (each climbs once to level 1)
+    transfers: int = 0  # transfers sent in the period, credited to the office that sent them
+    held: Counter[int] = field(default_factory=Counter)  # those transfers: arrival → transfer
+    answers: int = 0  # survey answers given in the period
+    scores: int = 0  # the sum of their scores (1–5)
+
+    COUNTS = ("received", "answered", "judged", "within", "resolved", "open", "overdue", "escalations", "missed",
+              "transfers", "answers", "scores")
 
     def add(self, other: Tally) -> None:
-        for name in ("received", "answered", "judged", "within", "resolved", "open", "overdue"):
+        for name in self.COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.silences.update(other.silences)
         self.resolutions.update(other.resolutions)
+        self.held.update(other.held)
         self.waiting.extend(other.waiting)
         self.judge_at.extend(other.judge_at)
         self.overdue_at.extend(other.overdue_at)
@@ -127,15 +141,23 @@ def count(targets: list[Tally], *, is_open: bool, received: datetime, answered: 
 
 
 def median(histogram: Counter[int]) -> float | None:
-    size = histogram.total()
-    if not size:
-        return None
-    return round((_nth(histogram, (size - 1) // 2) + _nth(histogram, size // 2)) / 2, 1)
+    return quantile(histogram, 0.5)
 
 
 def p90(histogram: Counter[int]) -> float | None:
+    return quantile(histogram, 0.9)
+
+
+def quantile(histogram: Counter[int], q: float) -> float | None:
+    """The usual 'type 7' quantile (linear between the closest ranks) of the buckets' values, in hours to a
+    tenth: the median of an even count is the mean of the middle two."""
     size = histogram.total()
-    return round(_nth(histogram, min(size - 1, int(0.9 * size))), 1) if size else None
+    if not size:
+        return None
+    position = (size - 1) * q
+    low = int(position)
+    below, above = _nth(histogram, low), _nth(histogram, min(low + 1, size - 1))
+    return round(below + (above - below) * (position - low), 1)
 
 
 def _nth(histogram: Counter[int], rank: int) -> float:

@@ -37,6 +37,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/routing/rules/{rule_id}"): "api-config", ("GET", "/api/v1/routing/models"): "api-config",
     ("GET", "/api/v1/routing/thresholds"): "api-config", ("PUT", "/api/v1/routing/thresholds/{category}"): "api-config",
     ("GET", "/api/v1/routing/transfer-latency"): "api-figures", ("GET", "/api/v1/kpi/silence"): "api-figures",
+    ("GET", "/api/v1/kpi"): "api-figures", ("GET", "/staff/figures"): "staff",
     ("POST", "/webhooks/twilio/sms"): "signed", ("POST", "/webhooks/twilio/status"): "signed",
     ("POST", "/webhooks/twilio/voice"): "signed", ("POST", "/webhooks/twilio/voice/language"): "signed",
     ("POST", "/webhooks/twilio/voice/menu"): "signed", ("POST", "/webhooks/twilio/voice/recorded"): "signed",

@@ -115,10 +115,10 @@ def test_jobs_list_and_run_with_injected_clock(cli_database):
 def test_db_commands(new_database_url):
     url = new_database_url()
     assert "current: None" in redress("db", "current", url=url).stdout
-    assert "revision 0015" in redress("db", "upgrade", url=url).stdout
-    assert "revision 0014" in redress("db", "downgrade", "-1", url=url).stdout
+    assert "revision 0016" in redress("db", "upgrade", url=url).stdout
+    assert "revision 0015" in redress("db", "downgrade", "-1", url=url).stdout
     assert "None" in redress("db", "downgrade", "base", url=url).stdout
-    assert "revision 0015" in redress("db", "upgrade", "head", url=url).stdout
+    assert "revision 0016" in redress("db", "upgrade", "head", url=url).stdout
 
 
 def test_invalid_settings_are_reported(tmp_path):
