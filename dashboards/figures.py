@@ -52,7 +52,7 @@ FIGURES: tuple[Figure, ...] = (
            "response by now.", "grievances", "count", "grievances.first_response_at", None, lambda t: t.answered),
     Figure("silence_median_hours", "Silence, median",
            "Hours from receipt to the first public response that half the citizens waited at most; a grievance "
-           "still unanswered counts with its silence so far, so no office looks quick by not answering.",
+           "still unanswered counts with the silence it has had until now, so no office looks quick by not answering.",
            "hours", "median", "grievances.received_at, grievances.first_response_at", "received",
            lambda t: tally.median(t.silences)),
     Figure("silence_p90_hours", "Silence, 90th percentile",
@@ -64,6 +64,10 @@ FIGURES: tuple[Figure, ...] = (
            "the share met in time (a deadline still to come is not counted either way).",
            "share (0–1)", "share", "deadlines (first response): due_at, met_at", "received",
            lambda t: _share(t.within, t.judged)),
+    Figure("first_response_missed", "First answer late",
+           "Of the grievances received in the period, those whose first-response deadline passed without a public "
+           "answer in time (answered late, or still unanswered): who stayed silent.", "grievances", "count",
+           "deadlines (first response): due_at, met_at", None, lambda t: t.judged - t.within),
     Figure("resolved", "Resolved", "Of the grievances received in the period, those resolved by now.",
            "grievances", "count", "grievances.resolved_at", None, lambda t: t.resolved),
     Figure("resolution_median_hours", "Resolution, median",

@@ -58,8 +58,8 @@ class Cluster:
 @dataclass(frozen=True)
 class Silent:
     office: str
-    missed: int  # first-response deadlines that fell in the week and were not met in time
-    waiting: int  # of those, still unanswered at the end of the week
+    missed: int  # the week's grievances whose first-response deadline passed without an answer in time
+    waiting: int  # of those, still unanswered now
     oldest: list[str]  # tracking numbers of the longest waits
 
 
@@ -188,7 +188,7 @@ def build(session: Session, *, scope: Scope, office: Office, week: str, now: dat
                 triage=sum(1 for row in week_rows if row.office_id is None) if unplaced else None,
                 integrity_left_out=not integrity, categories=categories,
                 linked=_linked(session, where, start, end), clusters=_clusters(week_rows, names),
-                silent=_silent(session, where, start, min(end, now), offices), escalated=escalated,
+                silent=_silent(session, where, start, end, now, offices), escalated=escalated,
                 escalation_levels=[LevelCount(*row) for row in sorted(Counter(s.level for s in escalated).items())],
                 carried=_carried(session, office, week, start, end), decided=_decided(session, office, week),
                 satisfaction=satisfaction(session, office_ids=inside, since=start, until=end,
@@ -258,16 +258,18 @@ def _words(text: str) -> list[str]:
     return [w for w in tokens(normalise(text)) if w not in COMMON and len(w) > 2 and not w.isdigit()]
 
 
-def _silent(session: Session, where: list, start: datetime, end: datetime, offices: dict[int, str]) -> list[Silent]:
-    """Per office, the first-response deadlines of the week that passed unanswered, worst first. `end` is the week's
-    end or, in a week not over yet, now: a deadline still to come has not been missed."""
-    found: dict[int, list[tuple[datetime, str, bool]]] = {}
+def _silent(session: Session, where: list, start: datetime, end: datetime, now: datetime,
+            offices: dict[int, str]) -> list[Silent]:
+    """Per office, the week's grievances whose first-response deadline passed without an answer in time, worst
+    first: the `first_response_missed` figure, row by row. A deadline still to come has not been missed."""
+    found: dict[int | None, list[tuple[datetime, str, bool]]] = {}
     for office_id, number, due_at, met_at in session.execute(
             select(Grievance.office_id, Grievance.tracking_number, Deadline.due_at, Deadline.met_at)
             .join(Deadline, Deadline.grievance_id == Grievance.id)
-            .where(*where, Deadline.kind == DeadlineKind.FIRST_RESPONSE, Deadline.due_at >= start,
-                   Deadline.due_at < end, or_(Deadline.met_at.is_(None), Deadline.met_at > Deadline.due_at))):
-        found.setdefault(office_id, []).append((due_at, number, met_at is None or met_at >= end))
+            .where(*where, Grievance.received_at >= start, Grievance.received_at < end,
+                   Deadline.kind == DeadlineKind.FIRST_RESPONSE, Deadline.due_at <= now,
+                   or_(Deadline.met_at.is_(None), Deadline.met_at > Deadline.due_at))):
+        found.setdefault(office_id, []).append((due_at, number, met_at is None))
     rows = [Silent(office=offices.get(office_id, NOT_PLACED), missed=len(items),
                    waiting=sum(1 for *_, w in items if w), oldest=[number for _, number, _ in sorted(items)[:3]])
             for office_id, items in found.items()]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from core.errors import DomainError, InvalidInput
 from core.i18n import SOURCE_LANGUAGE
 from core.web import NowDep, SessionDep
-from dashboards import meeting, services
+from dashboards import figures, meeting, services
 from dashboards.dashboard_page import office_in_view
 from dashboards.pages import KIND_WORDS, render
 from dashboards.signin import FormDep, StaffDep
@@ -67,7 +67,8 @@ def page_context(session: Any, built: meeting.Pack, *, editable: bool, error: st
     owners = [o for o in offices if o.id in inside]
     return {"p": built, "kind_words": KIND_WORDS, "editable": editable, "error": error,
             "owners": [(o.code, o.name) for o in owners],
-            "zone": built.office.timezone, "language": SOURCE_LANGUAGE}  # the week is on the office's calendar
+            "zone": built.office.timezone,  # the week is on the office's calendar
+            "language": SOURCE_LANGUAGE, "registry": figures.FIGURES}
 
 
 def _field(form: Any, name: str, limit: int = 64) -> str:

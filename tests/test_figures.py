@@ -220,6 +220,8 @@ def meeting_packs(client, session) -> dict:
             assert sum(row["received"] for row in pack["categories"]) == pack["received"], (code, week)
             assert sum(row["before"] for row in pack["categories"]) == pack["received_before"], (code, week)
             assert len(pack["escalated"]) == pack["figures"]["escalations"], (code, week)
+            late = pack["figures"]["first_response_missed"]
+            assert sum(row["missed"] for row in pack["silent"]) == late, (code, week)
             assert pack["so_far"] == (week == "2026-W47")
             for row in pack["silent"]:  # only deadlines passed by now are missed
                 for number in row["oldest"]:

@@ -438,7 +438,7 @@ def test_the_charts_are_inline_svg_that_read_out_their_numbers(browser, session,
     assert chart_title(page, "chart-weekly") == (
         "Grievances received per week, 2026-W40 to 2026-W47: 2026-W40 0, 2026-W41 0, 2026-W42 0, 2026-W43 0, "
         "2026-W44 0, 2026-W45 0, 2026-W46 0, 2026-W47 4")
-    assert chart_title(page, "chart-silent") == ("First-response deadlines missed, by office: "
+    assert chart_title(page, "chart-silent") == ("First answer late, by office: "
                                                  "Northbank Water Utility Branch 3, Northbank Roads and Public Works "
                                                  "Division 1")  # worst first, as the table
     levels = Counter(session.scalars(select(GrievanceEvent.level).where(GrievanceEvent.level.is_not(None))).all())
