@@ -39,6 +39,7 @@ class Counts:
     since: datetime
     until: datetime
     now: datetime
+    only: str | None = None  # counted for one dimension only: the others' rows are missing
     tallies: dict[Key, Tally] = field(default_factory=lambda: defaultdict(Tally))
     daily: dict[Key, Counter[date]] = field(default_factory=lambda: defaultdict(Counter))
 
@@ -56,13 +57,15 @@ class Row:
 
 
 def count(session: Session, *, offices: Collection[int], integrity: bool, unplaced: bool, since: datetime,
-          until: datetime, now: datetime) -> Counts:
+          until: datetime, now: datetime, only: Dimension | None = None) -> Counts:
     """The tallies of the grievances of `offices` received in [since, until) and the events of the period, as
     they stand at `now`. `integrity`: include integrity complaints (oversight); `unplaced`: include the
-    grievances with no office yet (who places them, at the top of the tree; the public figures)."""
-    out = Counts(since=since, until=until, now=now)
+    grievances with no office yet (who places them, at the top of the tree; the public figures). `only`: the
+    one dimension a page will group by (the others' rollup rows are not read)."""
+    out = Counts(since=since, until=until, now=now, only=only)
     for day, office_id, facet, value, one in rollups.read(session, offices=offices, integrity=integrity,
-                                                          since=since, until=until, now=now):
+                                                          since=since, until=until, now=now,
+                                                          facets=None if only is None else [FACET[only]]):
         _add(out, (office_id, facet, value), one, day)
     visible = [] if integrity else [Grievance.confidentiality != Confidentiality.INTEGRITY]
     if unplaced:
@@ -92,7 +95,7 @@ def count(session: Session, *, offices: Collection[int], integrity: bool, unplac
             one.transfers += 1
             if held is not None:
                 one.held[tally.bucket(held)] += 1
-    for dimension in figures.DIMENSIONS:
+    for dimension in figures.DIMENSIONS if only is None else [only]:
         for value, (answers, scores) in answers_by(session, by=dimension, since=since, until=end,
                                                    office_ids=offices, integrity=integrity).items():
             key = (int(value), "all", "") if dimension == "office" else (None, FACET[dimension], value)
@@ -127,6 +130,8 @@ def rows(session: Session, counted: Counts, *, by: Dimension, min_count: int,
     for key in include:
         summed[str(key)] = Tally()
     daily: dict[str, Counter[date]] = defaultdict(Counter)
+    if counted.only not in (None, by):
+        raise ValueError(f"counted for {counted.only} only, not {by}")
     facet = FACET[by]
     for key, one in counted.tallies.items():
         office_id, kind, value = key
@@ -145,6 +150,8 @@ def rows(session: Session, counted: Counts, *, by: Dimension, min_count: int,
 
 def total(counted: Counts, *, min_count: int) -> Row:
     """Every grievance and event of the count in one row (the whole of the office facet)."""
+    if counted.only not in (None, "office"):
+        raise ValueError(f"counted for {counted.only} only: no total")
     whole, daily = Tally(), Counter()
     for (_, kind, _), one in counted.tallies.items():
         if kind == "all":

@@ -32,16 +32,18 @@ def league(session: Session, *, by: By, since: datetime, now: datetime, min_coun
            until: datetime | None = None) -> list[Row]:
     """Every office (or category) with grievances or events in the period, most responsive first, withheld
     rows last."""
-    rows = counts.rows(session, _count(session, since=since, until=until or now, now=now), by=by,
+    rows = counts.rows(session, _count(session, since=since, until=until or now, now=now, by=by), by=by,
                        min_count=min_count)
     return sorted(rows, key=lambda r: (not r.published, -(r.figures["within_deadline_share"] or 0),
                                        r.figures["silence_median_hours"] or 0, r.key))
 
 
-def _count(session: Session, *, since: datetime, until: datetime, now: datetime) -> counts.Counts:
-    offices = set(session.scalars(select(Office.id)))
-    return counts.count(session, offices=offices, integrity=False, unplaced=True, since=since, until=until,
-                        now=now)
+def _count(session: Session, *, since: datetime, until: datetime, now: datetime, by: By,
+           office: int | None = None) -> counts.Counts:
+    """The public count: every office (or only `office`), integrity complaints left out, triage in."""
+    offices = {office} if office is not None else set(session.scalars(select(Office.id)))
+    return counts.count(session, offices=offices, integrity=False, unplaced=office is None, since=since,
+                        until=until, now=now, only=by)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,13 @@ class Month:
 def monthly(session: Session, *, by: By, code: str, months: int, now: datetime, min_count: int) -> list[Month]:
     """The last `months` calendar months of one office or category, oldest first."""
     first = date(now.year, now.month, 1)
+    office = session.scalar(select(Office.id).where(Office.code == code)) if by == "office" else None
     out = []
     for start in [_add_months(first, -n) for n in range(months - 1, -1, -1)]:
         end = _add_months(start, 1)
         begin = datetime(start.year, start.month, 1, tzinfo=now.tzinfo)
-        counted = _count(session, since=begin, until=datetime(end.year, end.month, 1, tzinfo=now.tzinfo), now=now)
+        counted = _count(session, since=begin, until=datetime(end.year, end.month, 1, tzinfo=now.tzinfo), now=now,
+                         by=by, office=office)
         row = next((r for r in counts.rows(session, counted, by=by, min_count=min_count) if r.key == code), None)
         out.append(Month(start, row if row is not None and row.tally.received else None))
     return out

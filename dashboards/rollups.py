@@ -141,7 +141,7 @@ def kept_days(session: Session, now: datetime) -> set[date]:
 
 
 def read(session: Session, *, offices: Iterable[int], integrity: bool, since: datetime, until: datetime,
-         now: datetime) -> Iterator[tuple[date | None, int, str, str, Tally]]:
+         now: datetime, facets: Iterable[str] | None = None) -> Iterator[tuple[date | None, int, str, str, Tally]]:
     """The tallies of `offices` at `now` for the grievances received in [since, until): per day (or week),
     office and facet; then, with day None, the open state of those received before `since`. Whole days
     come from the kept weeks and days, as of their last count; the days not counted yet, and the parts of
@@ -164,7 +164,9 @@ def read(session: Session, *, offices: Iterable[int], integrity: bool, since: da
             days.append(day)
         else:
             live.append((_at(day), _at(day + timedelta(days=1))))
-    mine = [KpiRollup.office_id.in_(offices)] + ([] if integrity else [KpiRollup.integrity.is_(False)])
+    mine = [KpiRollup.office_id.in_(offices)] + ([] if integrity else [KpiRollup.integrity.is_(False)]) + (
+        [] if facets is None else [KpiRollup.facet.in_(sorted(facets))])
+    wanted = None if facets is None else set(facets)
     grievances = [Grievance.office_id.in_(offices)] + (
         [] if integrity else [Grievance.confidentiality != Confidentiality.INTEGRITY])
 
@@ -177,7 +179,8 @@ def read(session: Session, *, offices: Iterable[int], integrity: bool, since: da
     if live:
         for (day, _, office_id, facet, value), counted in count(
                 session, where=[*grievances, _within(live)], now=now).items():
-            yield day, office_id, facet, value, counted
+            if wanted is None or facet in wanted:
+                yield day, office_id, facet, value, counted
 
     before = [day for day in sorted(kept) if _at(day + timedelta(days=1)) <= since]  # whole days before the period
     earlier = [*mine, KpiRollup.days == 1, or_(false(), *(and_(KpiRollup.day >= a, KpiRollup.day < b)
@@ -193,7 +196,8 @@ def read(session: Session, *, offices: Iterable[int], integrity: bool, since: da
         yield None, office_id, facet, value, Tally(overdue_at=list(overdue_at))
     for (_, _, office_id, facet, value), counted in count(
             session, where=[*grievances, _within(_gaps(before, since))], now=now, window=False).items():
-        yield None, office_id, facet, value, counted
+        if wanted is None or facet in wanted:
+            yield None, office_id, facet, value, counted
 
 
 def end_of(until: datetime, now: datetime) -> datetime:
