@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from channels.accept import accept
-from dashboards.meeting import iso_week
+from dashboards.meeting import last_complete_week
 from dashboards.models import ActionItem, ActionStatus
 from directory.services import load_file
 from escalation.services import sync
@@ -144,11 +144,11 @@ DEMO_ACTIONS = [
 
 def seed_meeting(session: Session, *, now: datetime) -> None:
     """Open action items from last week's meetings of the province and the Northbank district."""
-    last_week = iso_week(now - timedelta(days=7))
     for meeting_code, owner_code, text, due_in_days in DEMO_ACTIONS:
         meeting_office, owner = office_by_code(session, meeting_code), office_by_code(session, owner_code)
         if meeting_office is None or owner is None:
             continue
+        last_week = last_complete_week(now, timezone=meeting_office.timezone)  # on the office's calendar
         session.add(ActionItem(meeting_office_id=meeting_office.id, week=last_week, text=text,
                                owner_office_id=owner.id, due_on=(now + timedelta(days=due_in_days)).date(),
                                status=ActionStatus.OPEN, created_at=now - timedelta(days=7),

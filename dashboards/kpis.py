@@ -35,6 +35,8 @@ class Dashboard:
     areas: list[Row]
     weeks: list[tuple[datetime, int]]  # received per week, oldest first
     triage: int  # grievances waiting now for a person to place them (only for who sees unplaced ones)
+    integrity: bool = False  # integrity complaints are counted (oversight, admins); the page says when not
+    unplaced: bool = False  # grievances not placed yet are counted (at the top, for who places them)
 
     def weekly(self, row: Row) -> list[int]:
         """The row's grievances received per week of the period, oldest first."""
@@ -98,7 +100,7 @@ def build(session: Session, *, scope: Scope, node: Office, now: datetime, weeks:
                         key=lambda r: (-r.tally.received, r.key)),
         areas=sorted(counts.rows(session, counted, by="area", min_count=min_count),
                      key=lambda r: (-r.tally.received, -r.tally.open, r.key)),
-        weeks=[], triage=0)
+        weeks=[], triage=0, integrity=integrity, unplaced=unplaced)
     board.weeks = [(since + timedelta(weeks=i), n) for i, n in enumerate(per_week(total, since.date(), weeks))]
     if scope.sees_unrouted:
         board.triage = session.scalar(select(func.count()).select_from(Grievance).where(

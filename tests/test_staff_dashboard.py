@@ -52,6 +52,8 @@ def test_the_province_drills_down_to_districts_and_then_offices(browser, session
     province = browser.get("/staff/dashboard")
     assert province.status_code == 200
     districts = table_rows(province, "offices")
+    assert "Integrity complaints are left out" in province.text  # a manager does not see them, and is told
+    assert "still waiting in triage count too" in province.text  # the province's manager places them
     assert districts["Northbank District Administration Office"][0] == "7"
     assert districts["Central District Administration Office"][0] == "2"
     assert "/staff/dashboard?office=RV-N&amp;" in province.text
