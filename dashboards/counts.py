@@ -149,15 +149,15 @@ def rows(session: Session, counted: Counts, *, by: Dimension, min_count: int,
 
 
 def total(counted: Counts, *, min_count: int) -> Row:
-    """Every grievance and event of the count in one row (the whole of the office facet)."""
-    if counted.only not in (None, "office"):
-        raise ValueError(f"counted for {counted.only} only: no total")
+    """Every grievance and event of the count in one row. Each counts once in every facet (its office, its one
+    category, channel and area, "" for none), so any one facet's rows add up to the whole: the one counted."""
+    facet = FACET[counted.only or "office"]
     whole, daily = Tally(), Counter()
     for (_, kind, _), one in counted.tallies.items():
-        if kind == "all":
+        if kind == facet:
             whole.add(one)
     for (_, kind, _), days in counted.daily.items():
-        if kind == "all":
+        if kind == facet:
             daily.update(days)
     return _row("", "", whole, daily, min_count)
 

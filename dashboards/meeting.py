@@ -171,7 +171,8 @@ def build(session: Session, *, scope: Scope, office: Office, week: str, now: dat
                                        Grievance.text, Grievance.office_id)
                                 .where(*where, Grievance.received_at >= start, Grievance.received_at < end)).all()
     this, before = (counts.count(session, offices=inside, integrity=integrity, unplaced=unplaced, since=a, until=b,
-                                 now=now) for a, b in ((start, end), (start - timedelta(days=7), start)))
+                                 now=now, only="category")  # its rows add up to the totals
+                    for a, b in ((start, end), (start - timedelta(days=7), start)))
     rows = {when: {r.key: r for r in counts.rows(session, counted, by="category", min_count=min_count)}
             for when, counted in (("this", this), ("before", before))}
     # every category of either week, so each column adds up to its total (one only last week shows 0 this week)
