@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from fastapi import FastAPI, Request
@@ -9,14 +10,37 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import edge
 from core.errors import DomainError
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+MACHINE_PATHS = ("/api/", "/open311", "/webhooks", "/open-data")  # answered in JSON whatever the Accept header
+CHECKED = {"application/json", "application/x-www-form-urlencoded"}  # bodies read and checked at the edge
+
+
+ERROR_SCHEMA = {"title": "Error", "type": "object", "required": ["detail", "code"], "properties": {
+    "detail": {"type": "string", "description": "What is wrong, in plain words"},
+    "code": {"type": "string", "description": "e.g. invalid_input, not_found, malformed_json"},
+    "field": {"type": "string", "description": "The field at fault, when there is one"},
+    "errors": {"type": "array", "items": {"type": "object"}, "description": "Each field's problem"}}}
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    generated = app.openapi
+
+    def openapi() -> dict[str, object]:
+        """The spec says what a 422 really holds: our error shape, not FastAPI's list of validation errors."""
+        if app.openapi_schema is None:
+            schema = generated()
+            schemas = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _answer(status: int, detail: str, code: str, field: str | None = None, **extra: object) -> JSONResponse:
@@ -57,23 +81,32 @@ def _plain(error: dict[str, object]) -> str:
 
 
 class RequestGuard:
-    """Refuses oversized bodies (413) and non-JSON writes to the API (415) before any handler runs."""
+    """Before any handler runs: refuses oversized bodies (413), non-JSON writes to the API (415), and text no
+    route should see in the path, the query or a form or JSON body (422, `app.edge`)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            edge.check_path(scope.get("raw_path") or scope["path"].encode("utf-8"))
+            edge.check_pairs(scope.get("query_string") or b"", where="query")
+        except edge.Refused as refused:
+            await _refuse(scope, send, refused)
+            return
+        if scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if scope["path"].startswith("/api/"):
-            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            if media_type != "application/json":
-                await _send_json(send, 415, "send the body as JSON with 'Content-Type: application/json'",
-                                 "unsupported_media_type")
-                return
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if scope["path"].startswith("/api/") and media_type != "application/json":
+            await _send_json(send, 415, "send the body as JSON with 'Content-Type: application/json'",
+                             "unsupported_media_type")
+            return
         declared = headers.get("content-length")
         if declared is not None and not declared.isdigit():
             await _send_json(send, 400, "the Content-Length header is not a number", "bad_request")
@@ -81,10 +114,10 @@ class RequestGuard:
         if declared is not None and int(declared) > self.max_bytes:
             await _send_json(send, 413, f"the request body is larger than {self.max_bytes} bytes", "too_large")
             return
-        if declared is not None:
+        if declared is not None and media_type not in CHECKED:
             await self.app(scope, receive, send)
             return
-        # No Content-Length (chunked): read up to the limit, then hand the body on in one piece.
+        # Read the body (up to the limit: chunked bodies declare none), check it, then hand it on in one piece.
         body = b""
         more = True
         while more:
@@ -96,6 +129,14 @@ class RequestGuard:
                 await _send_json(send, 413, f"the request body is larger than {self.max_bytes} bytes", "too_large")
                 return
             more = message.get("more_body", False)
+        try:
+            if media_type == "application/json":
+                edge.check_json(body)
+            elif media_type == "application/x-www-form-urlencoded":
+                edge.check_pairs(body, where="body")
+        except edge.Refused as refused:
+            await _refuse(scope, send, refused)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -108,8 +149,22 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
 
-async def _send_json(send: Send, status: int, detail: str, code: str) -> None:
-    body = json.dumps({"detail": detail, "code": code}).encode()
+async def _refuse(scope: Scope, send: Send, refused: edge.Refused) -> None:
+    """422: in the API's shape, or as a short page for a browser on one of our pages."""
+    accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+    if "text/html" not in accept or scope["path"].startswith(MACHINE_PATHS):
+        await _send_json(send, 422, refused.detail, "invalid_input", refused.field)
+        return
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not accepted</title></head><body>'
+            f"<h1>This was not accepted</h1><p>{html.escape(refused.detail)}. Please go back and correct it.</p>"
+            "</body></html>").encode()
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 422, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_json(send: Send, status: int, detail: str, code: str, field: str | None = None) -> None:
+    body = json.dumps({"detail": detail, "code": code} | ({"field": field} if field else {})).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
