@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dev, errors, health, jobs, migrate, schema, webhooks  # noqa: F401 - schema: every table mapped
 from app.api import deliveries, directory, grievances, kpi, routing
 from app.open311 import web as open311
+from app.security_headers import SecurityHeaders
 from channels.telegram import web as telegram_webhook
 from channels.telegram.bot import TelegramBot
 from channels.telegram.store import Store
@@ -36,6 +38,8 @@ from dashboards import (
 from dashboards import web as staff_pages
 from routing.registry import Classifiers
 from routing.services import Policy
+
+DOCS_STATIC = "/api-docs/static"  # Swagger UI and ReDoc files, from the fastapi-offline package
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +73,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
 
-    app = FastAPI(title="OpenRedress", version="0.1.0", lifespan=lifespan,
-                  description="Multichannel citizen feedback and grievance redress service")
+    about = {"title": "OpenRedress", "version": "0.1.0", "lifespan": lifespan,
+             "description": "Multichannel citizen feedback and grievance redress service"}
+    # The API docs carry their own Swagger UI and ReDoc files (no CDN: they work on an offline network), and
+    # are off in production unless REDRESS_API_DOCS says otherwise.
+    app = (FastAPIOffline(static_url=DOCS_STATIC, **about) if settings.serves_api_docs
+           else FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **about))
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
@@ -86,6 +94,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         app.state.telegram = TelegramBot(settings, store=store, wake=lambda: app.state.wake_delivery())
     errors.install(app)
     app.add_middleware(errors.RequestGuard, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     app.include_router(health.router)
     app.include_router(grievances.router)
     app.include_router(directory.router)

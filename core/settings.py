@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./redress.db"
     secret_key: str = DEV_SECRET_KEY
     public_base_url: str = "http://127.0.0.1:8000"
+    api_docs: bool | None = None  # /docs, /redoc, /openapi.json; default: on in development, off in production
     default_region: str = "NP"
     timezone: str = "Asia/Kathmandu"
     languages: Annotated[list[str], NoDecode] = ["en", "ne"]
@@ -175,6 +176,10 @@ class Settings(BaseSettings):
         ):
             raise ValueError("sms_provider=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER")
         return self
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment is Environment.DEVELOPMENT
 
     @property
     def is_sqlite(self) -> bool:

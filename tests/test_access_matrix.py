@@ -27,7 +27,7 @@ GRIEVANCE_PARAM = re.compile(r"\{(tracking_number|number)\}")
 # method, path → rule
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "public", ("GET", "/docs"): "public", ("GET", "/docs/oauth2-redirect"): "public",
-    ("GET", "/redoc"): "public", ("GET", "/healthz"): "public", ("GET", "/readyz"): "public",
+    ("GET", "/redoc"): "public", ("GET", "/api-docs/static"): "public", ("GET", "/healthz"): "public", ("GET", "/readyz"): "public",
     ("GET", "/api/v1/offices"): "public", ("GET", "/api/v1/categories"): "public",
     ("POST", "/api/v1/grievances"): "api-create", ("POST", "/api/v1/service-deliveries"): "api-deliveries",
     ("GET", "/api/v1/grievances/{tracking_number}"): "api-grievance",
