@@ -13,7 +13,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from core.errors import NotFound
@@ -26,6 +26,16 @@ Days = Annotated[int, Query(ge=1, le=366, description="The period: grievances re
 FEED_FIELDS = ("reference", "received_on", "category", "office", "channel", "area", "status",
                "first_response_hours", "resolution_hours", "escalated")
 MAX_FEED = 200_000
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def index() -> HTMLResponse:
+    """The files, for a person who opens /open-data/ (docs/open-data.md says what each field means)."""
+    links = "".join(f'<li><a href="/open-data/{table}.{fmt}">{table}.{fmt}</a></li>'
+                    for table in ("offices", "categories", "grievances") for fmt in ("csv", "json"))
+    return HTMLResponse('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Open data</title></head>'
+                        f"<body><h1>Open data</h1><p>The last 90 days; add ?days=N (1 to 366).</p><ul>{links}</ul>"
+                        '<p><a href="/public">Public figures</a></p></body></html>')
 
 
 @router.get("/{table}.{fmt}")

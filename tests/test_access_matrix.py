@@ -27,7 +27,8 @@ GRIEVANCE_PARAM = re.compile(r"\{(tracking_number|number)\}")
 # method, path → rule
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "public", ("GET", "/docs"): "public", ("GET", "/docs/oauth2-redirect"): "public",
-    ("GET", "/redoc"): "public", ("GET", "/api-docs/static"): "public", ("GET", "/healthz"): "public", ("GET", "/readyz"): "public",
+    ("GET", "/redoc"): "public", ("GET", "/api-docs/static"): "public",
+    ("GET", "/healthz"): "public", ("GET", "/readyz"): "public",
     ("GET", "/api/v1/offices"): "public", ("GET", "/api/v1/categories"): "public",
     ("POST", "/api/v1/grievances"): "api-create", ("POST", "/api/v1/service-deliveries"): "api-deliveries",
     ("GET", "/api/v1/grievances/{tracking_number}"): "api-grievance",
@@ -37,7 +38,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/routing/rules/{rule_id}"): "api-config", ("GET", "/api/v1/routing/models"): "api-config",
     ("GET", "/api/v1/routing/thresholds"): "api-config", ("PUT", "/api/v1/routing/thresholds/{category}"): "api-config",
     ("GET", "/api/v1/routing/transfer-latency"): "api-figures", ("GET", "/api/v1/kpi/silence"): "api-figures",
-    ("GET", "/api/v1/kpi"): "api-figures", ("GET", "/staff/figures"): "staff",
+    ("GET", "/api/v1/kpi"): "api-figures",
+    ("GET", "/"): "public", ("GET", "/open-data/"): "public", ("GET", "/staff/figures"): "staff",
     ("POST", "/webhooks/twilio/sms"): "signed", ("POST", "/webhooks/twilio/status"): "signed",
     ("POST", "/webhooks/twilio/voice"): "signed", ("POST", "/webhooks/twilio/voice/language"): "signed",
     ("POST", "/webhooks/twilio/voice/menu"): "signed", ("POST", "/webhooks/twilio/voice/recorded"): "signed",

@@ -91,3 +91,10 @@ def test_public_pages_need_no_sign_in_and_survive_no_data(client):
     assert client.get("/public").status_code == 200
     assert client.get("/open-data/offices.csv").status_code == 200
 
+
+
+def test_the_front_door_and_the_open_data_folder_answer_a_browser(client):
+    assert client.get("/", follow_redirects=False).headers["location"] == "/complain"
+    folder = client.get("/open-data/")
+    assert folder.status_code == 200 and 'href="/open-data/offices.csv"' in folder.text
+    assert 'href="/open-data/grievances.json"' in folder.text

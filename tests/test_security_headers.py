@@ -52,7 +52,9 @@ def test_hsts_once_the_public_address_is_https(settings, engine, session_factory
     app = create_app(settings.model_copy(update={"public_base_url": "https://complaints.example.org"}),
                      engine=engine, session_factory=session_factory, clock=clock)
     with TestClient(app) as client:
-        assert_protected(client.get("/public"), hsts=True)
+        answer = client.get("/public")
+        assert answer.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        assert_protected(answer, hsts=True)
 
 
 def test_api_docs_work_offline_and_are_off_in_production(client, settings, engine, session_factory, clock):

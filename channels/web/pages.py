@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -45,6 +45,12 @@ def language_of(request: Request, asked: str | None = None) -> str:
         return best(asked)
     header = request.headers.get("accept-language", "")
     return best(header.split(",")[0].split(";")[0]) if header else best(None)
+
+
+@router.get("/", include_in_schema=False)
+def front_door() -> RedirectResponse:
+    """Until the front door page (issue 27): a person who opens the address lands on the complaint form."""
+    return RedirectResponse("/complain", status_code=303)
 
 
 @router.get("/complain", response_class=HTMLResponse)
